@@ -1,0 +1,22 @@
+// Every backend path the add-in calls, in one table (SPEC §3, §6).
+const e = encodeURIComponent;
+
+export const routes = {
+  me: '/api/v1/me',
+  settings: '/api/v1/settings',
+  contacts: '/api/v1/contacts',
+  timeline: (contactId: string) => `/api/v1/contacts/${e(contactId)}/timeline`,
+  templates: '/api/v1/emails',
+  preview: (templateId: number) => `/api/v1/emails/${e(String(templateId))}/preview`,
+  singleSend: '/marketing/v3/transactional/single-email/send',
+  trackedEmails: '/api/v1/tracked-emails',
+  trackedEmail: (id: string) => `/api/v1/tracked-emails/${e(id)}`,
+  selfView: (id: string) => `/api/v1/tracked-emails/${e(id)}/self-view`,
+  loggedEmails: '/api/v1/logged-emails',
+  notifications: '/api/v1/notifications',
+  notificationStream: '/api/v1/notifications/stream',
+  pushKey: '/api/v1/push/key',
+  pushSubscriptions: '/api/v1/push/subscriptions',
+  /** The companion page that can raise desktop notifications. */
+  companionPage: '/notifications',
+} as const;

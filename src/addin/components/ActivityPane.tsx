@@ -1,0 +1,26 @@
+// The Activity tab: the feed, with a way out to desktop notifications, which an add-in pane cannot
+// raise itself (WebView2 and the Outlook web iframe never grant the permission).
+import { Button, Caption1, Subtitle2 } from '@fluentui/react-components';
+import { Panel } from './Panel.js';
+import { routes } from '../api/routes.js';
+import { ActivityFeed } from './ActivityFeed.js';
+import { useServices } from './services.js';
+import { usePaneStyles } from './styles.js';
+import type { Feed } from './useNotificationFeed.js';
+
+export function ActivityPane({ feed }: { feed: Feed }) {
+  const { host, api } = useServices();
+  const s = usePaneStyles();
+  const card = (
+    <Panel labelledBy="mb-desktop">
+      <Subtitle2 as="h2" id="mb-desktop" className={s.heading}>
+        Desktop notifications
+      </Subtitle2>
+      <Caption1>A browser page that raises a desktop notification the moment someone opens or clicks: your browser asks for permission there.</Caption1>
+      <div>
+        <Button onClick={() => host.openBrowserWindow(api.backendUrl + routes.companionPage)}>Open the notifications page</Button>
+      </div>
+    </Panel>
+  );
+  return <ActivityFeed items={feed.items} latest={feed.latest} header={card} />;
+}

@@ -1,0 +1,21 @@
+// The warning when the backend does not answer (UX.md): sending is never blocked, the user is told
+// what that means, and can retry.
+import { Button, MessageBar, MessageBarActions, MessageBarBody } from '@fluentui/react-components';
+import { useServices } from './services.js';
+
+export function UnreachableBar({ compose }: { compose: boolean }) {
+  const { connection, retry } = useServices();
+  if (connection.status !== 'offline') return null;
+  return (
+    <MessageBar intent="warning" layout="multiline">
+      <MessageBarBody>
+        {compose ? "Mailbeacon can't reach the server. Your email will still send, untracked and unlogged." : "Mailbeacon can't reach the server."}
+      </MessageBarBody>
+      <MessageBarActions>
+        <Button size="small" onClick={retry}>
+          Retry
+        </Button>
+      </MessageBarActions>
+    </MessageBar>
+  );
+}

@@ -1,0 +1,45 @@
+// Which recipients Mailbeacon will log, before anything is sent (UX.md "Recipients"): the user's
+// never-log list wins, then the user's own domain, then the contact lookup.
+import type { Contact } from '../../shared/api.js';
+import { relativeTime } from './relative-time.js';
+
+export type RecipientClass = 'never-log' | 'internal' | 'external';
+
+export const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+
+export function isNeverLog(address: string, neverLog: string[]): boolean {
+  const a = address.trim().toLowerCase();
+  const domain = domainOf(a);
+  return neverLog.some((entry) => {
+    const e = entry.trim().toLowerCase().replace(/^@/, '');
+    if (!e) return false;
+    // An address matches itself; a domain matches itself and its subdomains.
+    return e.includes('@') ? e === a : domain === e || domain.endsWith('.' + e);
+  });
+}
+
+export function classifyRecipient(address: string, opts: { neverLog: string[]; userAddress: string }): RecipientClass {
+  if (isNeverLog(address, opts.neverLog)) return 'never-log';
+  if (opts.userAddress && domainOf(address) === domainOf(opts.userAddress)) return 'internal';
+  return 'external';
+}
+
+/** The line under a recipient's name. */
+export function recipientStatus(cls: RecipientClass, contact: Contact | null, now = new Date()): string {
+  if (cls === 'never-log') return 'Not logged (never-log list)';
+  if (cls === 'internal') return 'Internal — not logged';
+  if (!contact) return 'New contact will be created';
+  if (contact.lastActivity) return `${contact.lastActivity.summary} ${relativeTime(contact.lastActivity.at, now)}`;
+  return 'Known contact · no activity yet';
+}
+
+/** Unique addresses, first occurrence wins, in To, Cc, Bcc order. */
+export function uniqueRecipients<T extends { address: string }>(...lists: T[][]): T[] {
+  const seen = new Set<string>();
+  return lists.flat().filter((r) => {
+    const key = r.address.toLowerCase();
+    if (!r.address || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,74 @@
+// `mailbeacon user add|list|remove|token`: prints one JSON line per result (SPEC §2).
+import { UsageError, parse } from './args.js';
+import type { Config } from '../config.js';
+import { migrate, openDatabase } from '../db/index.js';
+import { issueAccessToken } from '../store/access-tokens.js';
+import { findAccountByName } from '../store/accounts.js';
+import { addUser, findUser, listUsers, removeUser, UserError, type User } from '../store/users.js';
+
+const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
+
+const line = (v: unknown) => process.stdout.write(JSON.stringify(v) + '\n');
+const userLine = (u: User) => ({ id: u.id, email: u.email, name: u.name, account: u.account, createdAt: new Date(u.createdAt).toISOString() });
+
+function emailArg(positionals: string[], sub: string): string {
+  const email = positionals[0];
+  if (!email) throw new UsageError(`\`mailbeacon user ${sub}\` needs an email address.`);
+  if (!EMAIL.test(email)) throw new UsageError(`"${email}" is not an email address.`);
+  return email.toLowerCase();
+}
+
+export async function userCommand(config: Config, args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await migrate(database);
+    const db = database.db;
+    switch (sub) {
+      case 'add': {
+        const { values, positionals } = parse(rest, { name: { type: 'string' }, account: { type: 'string' } });
+        const account = (values.account as string | undefined) ?? 'default';
+        if (!/^[\w.@-]{1,64}$/.test(account)) throw new UsageError('--account takes 1 to 64 letters, digits, dots, dashes, @ or _.');
+        const { user, accessToken } = await addUser(db, { email: emailArg(positionals, 'add'), name: values.name as string | undefined, account });
+        line({ id: user.id, email: user.email, account: user.account, accessToken });
+        return 0;
+      }
+      case 'list': {
+        const { values } = parse(rest, { account: { type: 'string' } });
+        let accountId: string | undefined;
+        if (values.account) {
+          const account = await findAccountByName(db, values.account as string);
+          if (!account) throw new UsageError(`There is no account named "${values.account}".`);
+          accountId = account.id;
+        }
+        for (const u of await listUsers(db, accountId)) line(userLine(u));
+        return 0;
+      }
+      case 'remove': {
+        const { positionals } = parse(rest, {});
+        const user = await removeUser(db, emailArg(positionals, 'remove'));
+        line({ removed: userLine(user) });
+        return 0;
+      }
+      case 'token': {
+        const { positionals } = parse(rest, {});
+        const email = emailArg(positionals, 'token');
+        const user = await findUser(db, email);
+        if (!user) throw new UserError(`No user has the address ${email}; add one with \`mailbeacon user add ${email}\`.`);
+        const accessToken = await issueAccessToken(db, user, { revokeOthers: true });
+        line({ id: user.id, email: user.email, account: user.account, accessToken });
+        return 0;
+      }
+      default:
+        throw new UsageError(sub ? `Unknown user command "${sub}".` : '`mailbeacon user` needs add, list, remove or token.');
+    }
+  } catch (e) {
+    if (e instanceof UserError) {
+      process.stderr.write(e.message + '\n');
+      return 1;
+    }
+    throw e;
+  } finally {
+    await database.close();
+  }
+}

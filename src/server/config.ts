@@ -1,0 +1,195 @@
+// Configuration comes only from the environment (SPEC §2), read once at start and validated here,
+// so a bad value stops the process with one line that names the variable and what it accepts.
+import path from 'node:path';
+
+export interface TrackingKey {
+  id: string;
+  secret: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  httpsPort: number;
+  addinUrl: string;
+  smtpPort: number;
+  smtpHost: string;
+  smtpTlsPort: number | undefined;
+  smtpMaxBytes: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  relayUrl: string | undefined;
+  relaySourceIp: string | undefined;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  trackingKeys: TrackingKey[] | undefined;
+  apiRateLimit: number;
+  logLevel: string;
+  trustProxy: boolean;
+  queue: QueueTiming;
+  relayPoolSize: number;
+}
+
+/** How the outbound queue retries (all in milliseconds). */
+export interface QueueTiming {
+  /** First retry delay; each further one doubles, with jitter. */
+  retryBase: number;
+  retryMax: number;
+  /** A delivery still failing this long after it was accepted is DROPPED. */
+  giveUpAfter: number;
+  /** How long a claim lasts without renewal: a crashed process's work is taken over after this. */
+  lease: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly accepts: string,
+    readonly got: string,
+  ) {
+    super(`Invalid configuration: ${variable} must be ${accepts} (got ${JSON.stringify(got)}).`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Reads and validates every variable of SPEC §2; throws ConfigError on the first bad one. */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const read = (name: string) => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const port = (name: string, fallback: number) => {
+    const v = read(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < 1 || n > 65535) throw new ConfigError(name, 'a port number from 1 to 65535', v);
+    return n;
+  };
+  const positive = (name: string, fallback: number) => {
+    const v = read(name);
+    if (v === undefined) return fallback;
+    if (!/^\d+$/.test(v) || Number(v) < 1) throw new ConfigError(name, 'a whole number of at least 1', v);
+    return Number(v);
+  };
+  const url = (name: string, schemes: string[], fallback?: string) => {
+    const v = read(name);
+    if (v === undefined) return fallback;
+    const bad = () => new ConfigError(name, `a URL starting with ${schemes.map((s) => s + '//').join(' or ')}`, hidePassword(v));
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      throw bad();
+    }
+    if (!schemes.includes(u.protocol) || !u.hostname) throw bad();
+    return v;
+  };
+  const baseUrl = (name: string, schemes: string[], fallback: string) => {
+    const v = url(name, schemes, fallback)!;
+    const u = new URL(v);
+    if (u.search || u.hash) throw new ConfigError(name, 'a base URL without query or fragment', v);
+    return v.replace(/\/+$/, '');
+  };
+
+  const httpPort = port('PORT', 3000);
+  const httpsPort = port('HTTPS_PORT', 3443);
+  const host = read('HOST') ?? '127.0.0.1';
+  const smtpHost = read('SMTP_HOST') ?? '127.0.0.1';
+
+  const logLevel = (read('LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`, logLevel);
+
+  const tlsCert = read('TLS_CERT');
+  const tlsKey = read('TLS_KEY');
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    const missing = tlsCert === undefined ? 'TLS_CERT' : 'TLS_KEY';
+    throw new ConfigError(missing, 'set together with ' + (missing === 'TLS_CERT' ? 'TLS_KEY' : 'TLS_CERT') + ' (a PEM file path)', '');
+  }
+
+  const relaySourceIp = read('RELAY_SOURCE_IP');
+  if (relaySourceIp !== undefined && !/^[0-9a-fA-F:.]+$/.test(relaySourceIp)) {
+    throw new ConfigError('RELAY_SOURCE_IP', 'an IPv4 or IPv6 address of this machine', relaySourceIp);
+  }
+
+  const smtpTls = read('SMTP_TLS_PORT');
+  const duration = (name: string, fallback: number) => {
+    const v = read(name);
+    if (v === undefined) return fallback;
+    const ms = parseDuration(v);
+    if (ms === undefined) throw new ConfigError(name, 'a duration such as 500ms, 30s, 10m or 72h', v);
+    return ms;
+  };
+
+  return {
+    port: httpPort,
+    host,
+    publicUrl: baseUrl('PUBLIC_URL', ['http:', 'https:'], `http://localhost:${httpPort}`),
+    httpsPort,
+    addinUrl: baseUrl('ADDIN_URL', ['https:'], `https://localhost:${httpsPort}`),
+    smtpPort: port('SMTP_PORT', 2525),
+    smtpHost,
+    smtpTlsPort: smtpTls === undefined ? undefined : port('SMTP_TLS_PORT', 465),
+    smtpMaxBytes: positive('SMTP_MAX_BYTES', 25 * 1024 * 1024),
+    dataDir: path.resolve(cwd, read('DATA_DIR') ?? './data'),
+    databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    relayUrl: url('RELAY_URL', ['smtp:', 'smtps:']),
+    relaySourceIp,
+    tlsCert: tlsCert && path.resolve(cwd, tlsCert),
+    tlsKey: tlsKey && path.resolve(cwd, tlsKey),
+    trackingKeys: parseTrackingKeys(read('TRACKING_KEYS')),
+    apiRateLimit: positive('API_RATE_LIMIT', 5000),
+    logLevel,
+    trustProxy: parseBool('TRUST_PROXY', read('TRUST_PROXY'), false),
+    queue: {
+      retryBase: duration('QUEUE_RETRY_BASE', 30_000),
+      retryMax: duration('QUEUE_RETRY_MAX', 3600_000),
+      giveUpAfter: duration('QUEUE_GIVE_UP', 72 * 3600_000),
+      lease: duration('QUEUE_LEASE', 30_000),
+    },
+    relayPoolSize: positive('RELAY_POOL_SIZE', 5),
+  };
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };
+
+/** `500ms`, `30s`, `10m`, `72h`, `2d` → milliseconds; undefined when it is not one. */
+export function parseDuration(v: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(v.trim());
+  if (!m) return undefined;
+  const ms = Number(m[1]) * UNITS[m[2]];
+  return ms > 0 ? Math.round(ms) : undefined;
+}
+
+/** Error messages and logs may show a URL, never the password inside it. */
+export function hidePassword(url: string): string {
+  return url.replace(/(\/\/[^/:@]*:)[^@/]*@/, '$1***@');
+}
+
+function parseBool(name: string, v: string | undefined, fallback: boolean): boolean {
+  if (v === undefined) return fallback;
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off)$/i.test(v)) return false;
+  throw new ConfigError(name, 'true or false', v);
+}
+
+/** `id:secret,id:secret`, newest first: the first key signs, every key verifies. */
+export function parseTrackingKeys(v: string | undefined): TrackingKey[] | undefined {
+  if (v === undefined) return undefined;
+  const accepts = 'a comma-separated list of id:secret pairs (id of letters, digits, - or _; secret of at least 32 characters)';
+  const keys = v.split(',').map((pair) => {
+    const at = pair.indexOf(':');
+    const id = pair.slice(0, at).trim();
+    const secret = pair.slice(at + 1).trim();
+    if (at < 1 || !/^[A-Za-z0-9_-]{1,16}$/.test(id) || secret.length < 32) {
+      // Never the value itself: an entry without `id:` is most likely a bare secret.
+      throw new ConfigError('TRACKING_KEYS', accepts, at < 1 ? 'an entry without id:' : `${id}:…`);
+    }
+    return { id, secret };
+  });
+  if (new Set(keys.map((k) => k.id)).size !== keys.length) throw new ConfigError('TRACKING_KEYS', accepts + ' with unique ids', 'duplicate id');
+  return keys;
+}

@@ -1,0 +1,159 @@
+// One data layer over two engines: an embedded SQLite file (default) or PostgreSQL (DATABASE_URL).
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import type pg from 'pg';
+import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, type SqliteDialectConfig, sql } from 'kysely';
+import type { Schema } from './schema.js';
+import { migrations } from './migrations/index.js';
+import { WalSync } from './wal-sync.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Database {
+  db: Kysely<Schema>;
+  dialect: Dialect;
+  /** Where the SQLite file lives (undefined on PostgreSQL). */
+  file?: string;
+  /**
+   * Resolves once every commit made so far is on disk. Call it before answering a client that was
+   * promised durability. (PostgreSQL commits are durable already; so are SQLite's in `durableCommits` mode.)
+   */
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  /** Size of the PostgreSQL pool. */
+  poolSize?: number;
+  onError?: (err: Error) => void;
+  /**
+   * SQLite only. The server passes false: its commits do not wait for the disk, and it calls
+   * `sync()` (off the event loop) before answering. Short-lived commands keep every commit durable.
+   */
+  durableCommits?: boolean;
+}
+
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.poolSize ?? 10, opts.onError);
+  return openSqlite(path.join(opts.dataDir, 'mailbeacon.db'), opts.durableCommits ?? true);
+}
+
+function openSqlite(file: string, durableCommits: boolean): Database {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const conn = new SQLite(file);
+  // WAL lets readers (the CLI, other processes) work while the server writes.
+  conn.pragma('journal_mode = WAL');
+  conn.pragma(`synchronous = ${durableCommits ? 'FULL' : 'NORMAL'}`);
+  conn.pragma('foreign_keys = ON');
+  conn.pragma('busy_timeout = 10000');
+  const db = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(conn) }) });
+  const wal = durableCommits ? undefined : new WalSync(`${file}-wal`);
+  return {
+    db,
+    dialect: 'sqlite',
+    file,
+    sync: () => wal?.sync() ?? Promise.resolve(),
+    close: async () => {
+      await wal?.close();
+      await db.destroy();
+    },
+  };
+}
+
+/**
+ * Transactions take the write lock when they begin (`BEGIN IMMEDIATE`): the server writes from two
+ * connections (the delivery thread has its own), and a transaction that read first and wrote later
+ * could find the other's commit in between and fail where waiting would have done.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+
+  createDriver(): Driver {
+    return new (class extends SqliteDriver {
+      async beginTransaction(connection: DatabaseConnection) {
+        await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+      }
+    })(this.settings);
+  }
+}
+
+/**
+ * Kysely prepares every query anew; compiling SQL costs more than running most of ours, so the
+ * prepared statements are kept by their text (the queries are few and fixed; the cache is bounded).
+ */
+function withStatementCache(conn: SQLite.Database) {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => conn.close(),
+    prepare(text: string) {
+      let statement = cache.get(text);
+      if (!statement) {
+        if (cache.size >= 2000) cache.clear();
+        statement = conn.prepare(text);
+        cache.set(text, statement);
+      }
+      return statement;
+    },
+  };
+}
+
+async function openPostgres(url: string, max: number, onError?: (err: Error) => void): Promise<Database> {
+  // Loaded only when used: SQLite installations never pay for it.
+  const { default: pg } = await import('pg');
+  // int8 columns hold epoch milliseconds and counters, all well inside a JS number.
+  pg.types.setTypeParser(20, (v: string) => Number(v));
+  const pool: pg.Pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 10_000 });
+  // An idle client losing its connection (a database restart) must not crash the process.
+  pool.on('error', (err) => onError?.(err));
+  // A checked-out client has no 'error' listener (the pool removes its idle one): the server closing
+  // the connection between two queries of a transaction would end the process. The query fails
+  // instead, and the pool drops the client on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', sync: () => Promise.resolve(), close: () => db.destroy() };
+}
+
+/** Brings the schema to the newest version; safe to run from several processes at once. */
+export async function migrate(database: Database): Promise<string[]> {
+  const migrator = new Migrator({
+    db: database.db,
+    provider: { getMigrations: async () => migrations(database.dialect) },
+  });
+  // PostgreSQL serialises concurrent migrators with an advisory lock. SQLite has no such lock: when
+  // two processes race on a new file, the loser's transaction rolls back, and trying again finds the
+  // work done.
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    if (database.dialect === 'postgres' || attempt === 5) throw error instanceof Error ? error : new Error(String(error));
+    await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 50));
+  }
+}
+
+/**
+ * A transaction for the queue's own bookkeeping (claims, leases, outcomes), committed without
+ * waiting for the disk: losing the last of these to a power cut only repeats work. On SQLite every
+ * server commit is like that (see `sync`); on PostgreSQL this one is told so.
+ */
+export async function bookkeeping<T>(database: Database, fn: (trx: Kysely<Schema>) => Promise<T>): Promise<T> {
+  if (database.dialect === 'sqlite') return database.db.transaction().execute(fn);
+  return database.db.transaction().execute(async (trx) => {
+    await sql`set local synchronous_commit = off`.execute(trx);
+    return fn(trx);
+  });
+}
+
+/** True once the database answers a trivial query. */
+export async function ping(database: Database): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(database.db);
+    return true;
+  } catch {
+    return false;
+  }
+}

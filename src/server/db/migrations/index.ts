@@ -1,0 +1,20 @@
+// Every migration, in order. Names are sortable and never change once released.
+import type { Migration } from 'kysely';
+import type { Dialect } from '../index.js';
+import { columnTypes } from './types.js';
+import { foundation } from './0001_foundation.js';
+import { sending } from './0002_sending.js';
+import { templates } from './0003_templates.js';
+import { tracking } from './0004_tracking.js';
+import { logging } from './0005_logging.js';
+
+export function migrations(dialect: Dialect): Record<string, Migration> {
+  const t = columnTypes(dialect);
+  return {
+    '0001_foundation': foundation(t),
+    '0002_sending': sending(t),
+    '0003_templates': templates(t),
+    '0004_tracking': tracking(t),
+    '0005_logging': logging(t),
+  };
+}

@@ -1,0 +1,318 @@
+// Table shapes as Kysely sees them. Times are epoch milliseconds, booleans 0/1 and JSON is text,
+// so the same queries run unchanged on SQLite and PostgreSQL.
+import type { Generated } from 'kysely';
+
+export interface AccountsTable {
+  id: string;
+  name: string;
+  created_at: number;
+  /** Host of the account's custom tracking domain (its tracking URLs use it). */
+  tracking_domain: Generated<string | null>;
+  /** 1: contacts without a legal basis are tracked anonymously (SPEC §5, privacy). */
+  privacy: Generated<number>;
+  /** JSON array of addresses and domains never logged for anyone in the account. */
+  never_log: Generated<string>;
+  /** 1: logging creates contacts for unknown recipients. */
+  create_contacts: Generated<number>;
+}
+
+export interface UsersTable {
+  id: string;
+  account_id: string;
+  email: string;
+  name: string | null;
+  created_at: number;
+  removed_at: number | null;
+}
+
+export interface AccessTokensTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  secret_hash: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface CampaignsTable {
+  id: Generated<number>;
+  account_id: string;
+  name: string;
+  kind: 'SMTP_TOKEN' | 'TEMPLATE';
+  created_at: number;
+}
+
+export interface SmtpTokensTable {
+  id: string;
+  account_id: string;
+  campaign_id: number;
+  created_by: string;
+  create_contact: number;
+  password_hash: string;
+  created_at: number;
+  deleted_at: number | null;
+}
+
+export interface ContactsTable {
+  id: string;
+  account_id: string;
+  email: string;
+  name: string | null;
+  properties: string;
+  legal_basis: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type MessageSource = 'SMTP' | 'API' | 'ADDIN';
+
+export interface MessagesTable {
+  id: string;
+  account_id: string;
+  source: MessageSource;
+  campaign_id: number | null;
+  token_id: string | null;
+  user_id: string | null;
+  mail_from: string;
+  message_id_header: string | null;
+  subject: string | null;
+  raw: Buffer;
+  size: number;
+  track: number;
+  pixel_position: Generated<string | null>;
+  created_at: number;
+}
+
+export type DeliveryStatus = 'QUEUED' | 'SENT' | 'BOUNCED' | 'DROPPED';
+
+export interface DeliveriesTable {
+  id: string;
+  account_id: string;
+  message_id: string;
+  campaign_id: number | null;
+  recipient: string;
+  status: DeliveryStatus;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  give_up_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  recoveries: Generated<number>;
+  last_response: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export interface SuppressionsTable {
+  account_id: string;
+  email: string;
+  reason: 'HARD_BOUNCE' | 'MANUAL';
+  detail: string | null;
+  created_at: number;
+}
+
+export interface EmailEventsTable {
+  seq: Generated<number>;
+  id: string;
+  account_id: string;
+  type: string;
+  recipient: string;
+  campaign_id: number | null;
+  delivery_id: string | null;
+  created: number;
+  sent_by_id: string;
+  sent_by_created: number;
+  filtered: Generated<number>;
+  details: string;
+  tracked_email_id: Generated<string | null>;
+  user_id: Generated<string | null>;
+  link_index: Generated<number | null>;
+}
+
+export interface ServerKeysTable {
+  name: string;
+  value: string;
+  created_at: number;
+}
+
+export interface SendingDomainsTable {
+  domain: string;
+  selector: string;
+  private_key: string;
+  public_key: string;
+  created_at: number;
+}
+
+export interface TemplatesTable {
+  id: Generated<number>;
+  account_id: string;
+  campaign_id: number;
+  name: string;
+  subject: string;
+  html: string;
+  text: string | null;
+  subscription_type: 'TRANSACTIONAL' | 'MARKETING';
+  send_method: 'API' | 'REGULAR';
+  published_subject: string | null;
+  published_html: string | null;
+  published_text: string | null;
+  published_at: number | null;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface SendStatusesTable {
+  id: string;
+  account_id: string;
+  user_id: string | null;
+  template_id: number | null;
+  send_id: string | null;
+  recipient: string;
+  status: 'PENDING' | 'PROCESSING' | 'CANCELED' | 'COMPLETE';
+  send_result: string | null;
+  message: string | null;
+  queued: Generated<number>;
+  message_id: string | null;
+  delivery_id: string | null;
+  event_id: string | null;
+  event_created: number | null;
+  requested_at: number;
+  started_at: number | null;
+  completed_at: number | null;
+}
+
+export interface RateWindowsTable {
+  account_id: string;
+  second: number;
+  count: number;
+}
+
+export interface TrackedEmailsTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  subject: string;
+  from_address: string;
+  recipients: string;
+  internet_message_id: string | null;
+  sender_ips: Generated<string>;
+  self_view_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface NotificationsTable {
+  seq: Generated<number>;
+  id: string;
+  account_id: string;
+  user_id: string;
+  event_id: string;
+  type: 'OPEN' | 'CLICK';
+  who: string;
+  subject: string;
+  url: string | null;
+  email_id: string;
+  at: number;
+  read_at: number | null;
+}
+
+export interface PushSubscriptionsTable {
+  endpoint: string;
+  account_id: string;
+  user_id: string;
+  p256dh: string;
+  auth: string;
+  created_at: number;
+}
+
+export interface LoggedEmailsTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  internet_message_id: string;
+  subject: string;
+  from_address: string;
+  to_addresses: string;
+  cc_addresses: string;
+  bcc_addresses: string;
+  html: string;
+  text: string;
+  sent_at: number;
+  tracking_id: string | null;
+  /** JSON: [{address, reason}] of the recipients not logged. */
+  skipped: Generated<string>;
+  created_at: number;
+}
+
+export interface LoggedEmailContactsTable {
+  account_id: string;
+  logged_email_id: string;
+  contact_id: string;
+  at: number;
+  created: Generated<number>;
+}
+
+export interface BlobsTable {
+  account_id: string;
+  sha256: string;
+  size: number;
+  created_at: number;
+}
+
+export interface BlobChunksTable {
+  account_id: string;
+  sha256: string;
+  seq: number;
+  data: Buffer;
+}
+
+export interface AttachmentsTable {
+  id: string;
+  account_id: string;
+  logged_email_id: string;
+  sha256: string;
+  filename: string;
+  content_type: string;
+  size: number;
+  position: number;
+}
+
+export interface UserSettingsTable {
+  user_id: string;
+  account_id: string;
+  settings: string;
+  updated_at: number;
+}
+
+export interface Schema {
+  accounts: AccountsTable;
+  users: UsersTable;
+  access_tokens: AccessTokensTable;
+  campaigns: CampaignsTable;
+  smtp_tokens: SmtpTokensTable;
+  contacts: ContactsTable;
+  messages: MessagesTable;
+  deliveries: DeliveriesTable;
+  suppressions: SuppressionsTable;
+  email_events: EmailEventsTable;
+  server_keys: ServerKeysTable;
+  sending_domains: SendingDomainsTable;
+  templates: TemplatesTable;
+  send_statuses: SendStatusesTable;
+  rate_windows: RateWindowsTable;
+  tracked_emails: TrackedEmailsTable;
+  notifications: NotificationsTable;
+  push_subscriptions: PushSubscriptionsTable;
+  logged_emails: LoggedEmailsTable;
+  logged_email_contacts: LoggedEmailContactsTable;
+  blobs: BlobsTable;
+  blob_chunks: BlobChunksTable;
+  attachments: AttachmentsTable;
+  user_settings: UserSettingsTable;
+}
+
+/** Tables that hold no account's data; every other table carries `account_id`. */
+export const GLOBAL_TABLES = ['accounts', 'server_keys', 'sending_domains', 'kysely_migration', 'kysely_migration_lock'];
+
+export type { Generated };

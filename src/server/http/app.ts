@@ -1,0 +1,113 @@
+// The HTTP application: public routes (health, add-in files, tracking) and the authenticated API.
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import { maskUrl } from '../log.js';
+import type { Config } from '../config.js';
+import type { Database } from '../db/index.js';
+import type { Logger } from '../log.js';
+import { authenticate } from './auth.js';
+import { installCors } from './cors.js';
+import { clientError, frameworkError, installErrorHandlers } from './errors.js';
+import { refuseUnstorable } from './storable.js';
+import addinFiles from './routes/addin-files.js';
+import health from './routes/health.js';
+import users from './routes/users.js';
+import smtpTokens from './routes/smtp-tokens.js';
+import emailEvents from './routes/email-events.js';
+import templates from './routes/templates.js';
+import singleSend from './routes/single-send.js';
+import contacts from './routes/contacts.js';
+import loggedEmails from './routes/logged-emails.js';
+import settings from './routes/settings.js';
+import { installRateLimit } from './rate-limit.js';
+import { trackerHandler } from './tracker.js';
+import devMailbox from './routes/dev-mailbox.js';
+import trackedEmails from './routes/tracked-emails.js';
+import notifications from './routes/notifications.js';
+import type { Acceptor } from '../queue/accept.js';
+import type { TrackingContext } from '../tracking/context.js';
+import type { HitRecorder } from '../tracking/recorder.js';
+import type { Notifier } from '../notify/notifier.js';
+import type { VapidKeys } from '../notify/vapid.js';
+
+export interface AppContext {
+  config: Config;
+  database: Database;
+  logger: Logger;
+  addinDir: string;
+  /** Takes messages into the outbound queue (single send, SMTP). */
+  acceptor: Acceptor;
+  tracking: TrackingContext;
+  recorder: HitRecorder;
+  notifier: Notifier;
+  vapid: VapidKeys;
+  /** True once shutdown has begun. */
+  draining: () => boolean;
+}
+
+// One line per request, when it completes. Tracking hits and health checks are frequent and say
+// little, so they log at debug.
+const QUIET = /^\/(t\/|health)/;
+
+class RequestLog extends LogController {
+  incomingRequest() {}
+  requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply) {
+    const line = { method: request.method, url: maskUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 };
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else if (QUIET.test(request.url)) reply.log.debug(line, 'request completed');
+    else reply.log.info(line, 'request completed');
+  }
+}
+
+export type App = FastifyInstance & { tracker: (req: http.IncomingMessage, res: http.ServerResponse) => boolean };
+
+export async function buildApp(ctx: AppContext): Promise<App> {
+  const tracker = trackerHandler({ signer: ctx.tracking.signer, recorder: ctx.recorder, trustProxy: ctx.config.trustProxy });
+  const app = Fastify({
+    // The tracker answers its URLs before Fastify; everything else goes on to the app.
+    serverFactory: (handler) => http.createServer((req, res) => tracker(req, res) || handler(req, res)),
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    logController: new RequestLog({ requestIdLogLabel: 'correlationId' }),
+    trustProxy: ctx.config.trustProxy,
+    // Click tokens carry their destination URL, so path parameters can be long.
+    routerOptions: { maxParamLength: 8192 },
+    // Idle keep-alive sockets are closed at shutdown; busy ones finish their request first.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    frameworkErrors: frameworkError,
+    clientErrorHandler: clientError,
+  });
+  installErrorHandlers(app);
+  installCors(app);
+  app.addHook('onSend', async (request, reply) => {
+    // What a successful write answered is on disk before the answer leaves (one shared sync).
+    if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 300) await ctx.database.sync();
+    reply.header('X-Correlation-Id', request.id);
+    // While draining, tell keep-alive clients to reconnect (to another process) for the next request.
+    if (ctx.draining()) reply.header('Connection', 'close');
+  });
+
+  await app.register(health, ctx);
+  if (!ctx.config.relayUrl) await app.register(devMailbox, ctx);
+  await app.register(addinFiles, ctx);
+  await app.register(async (api) => {
+    api.addHook('onRequest', authenticate(ctx.database.db));
+    installRateLimit(api, ctx);
+    api.addHook('preHandler', refuseUnstorable);
+    await api.register(users, ctx);
+    await api.register(smtpTokens, ctx);
+    await api.register(emailEvents, ctx);
+    await api.register(templates, ctx);
+    await api.register(singleSend, ctx);
+    await api.register(contacts, ctx);
+    await api.register(loggedEmails, ctx);
+    await api.register(settings, ctx);
+    await api.register(trackedEmails, ctx);
+    await api.register(notifications, ctx);
+  }, ctx);
+  return Object.assign(app as unknown as FastifyInstance, { tracker });
+}

@@ -1,0 +1,131 @@
+// Every error answers in HubSpot's shape (SPEC §3), with the request's correlationId, which is
+// also on every log line of that request.
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+export type Category =
+  | 'VALIDATION_ERROR'
+  | 'OBJECT_NOT_FOUND'
+  | 'UNAUTHORIZED'
+  | 'RATE_LIMITS'
+  | 'CONFLICT'
+  | 'INTERNAL_ERROR'
+  | 'SERVICE_UNAVAILABLE';
+
+export interface ErrorDetail {
+  message: string;
+  in?: string;
+  code?: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly category: Category,
+    message: string,
+    readonly errors: ErrorDetail[] = [],
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (what: string) => new ApiError(404, 'OBJECT_NOT_FOUND', `${what} was not found in this account.`);
+export const invalid = (message: string, field?: string) =>
+  new ApiError(400, 'VALIDATION_ERROR', message, [{ message, ...(field ? { in: field } : {}) }]);
+export const unauthorized = (message: string) => new ApiError(401, 'UNAUTHORIZED', message);
+
+export function errorBody(request: FastifyRequest, e: ApiError) {
+  return {
+    status: 'error',
+    category: e.category,
+    message: e.message,
+    correlationId: request.id,
+    ...(e.errors.length ? { errors: e.errors } : {}),
+    ...e.extra,
+  };
+}
+
+interface AjvError {
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** Turns schema-validation failures into `errors[]` entries naming the field. */
+function validationDetails(errors: AjvError[], context: string | undefined): ErrorDetail[] {
+  return errors.map((e) => {
+    const base = e.instancePath.replace(/^\//, '').split('/').filter(Boolean).join('.');
+    const missing = typeof e.params.missingProperty === 'string' ? e.params.missingProperty : undefined;
+    const extra = typeof e.params.additionalProperty === 'string' ? e.params.additionalProperty : undefined;
+    const field = [base, missing ?? extra].filter(Boolean).join('.') || context || 'body';
+    let message = `${field} ${e.message ?? 'is invalid'}`;
+    if (missing) message = `${field} is required`;
+    else if (extra) message = `${field} is not a known field`;
+    else if (Array.isArray(e.params.allowedValues)) message = `${field} must be one of ${e.params.allowedValues.join(', ')}`;
+    return { message, in: field };
+  });
+}
+
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError & { validation?: AjvError[]; validationContext?: string }, request, reply) => {
+    const e = toApiError(err);
+    if (e.statusCode >= 500) request.log.error({ err }, 'request failed');
+    else request.log.info({ category: e.category, message: e.message }, 'request refused');
+    void send(reply, request, e);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void send(reply, request, new ApiError(404, 'OBJECT_NOT_FOUND', `There is no ${request.method} ${request.url.split('?')[0]}; see the README for the API.`));
+  });
+}
+
+/**
+ * Fastify's router answers a malformed escape (`/api/v1/users/%`) or an over-long path parameter on
+ * its own, before any handler: `frameworkErrors` brings those answers into the same shape.
+ */
+export function frameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const e = toApiError(err);
+  request.log.info({ category: e.category, message: e.message }, 'request refused');
+  void send(reply.header('X-Correlation-Id', request.id), request, e);
+}
+
+/**
+ * Node's HTTP parser refuses some requests before Fastify sees them (a URL and headers over 16 KB,
+ * bytes that are not HTTP): `clientErrorHandler` answers those in the shape too, on the raw socket.
+ */
+export function clientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const message =
+    status === 431 ? 'The URL and headers are too large (16 KB at most); send a shorter query.' : status === 408 ? 'The request took too long to arrive; send it again.' : 'The request is not valid HTTP.';
+  const correlationId = randomUUID();
+  const body = JSON.stringify({ status: 'error', category: 'VALIDATION_ERROR', message, correlationId });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Correlation-Id: ${correlationId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}
+
+function send(reply: FastifyReply, request: FastifyRequest, e: ApiError) {
+  if (e.statusCode === 401) reply.header('WWW-Authenticate', 'Bearer');
+  return reply.code(e.statusCode).type('application/json; charset=utf-8').send(errorBody(request, e));
+}
+
+function toApiError(err: FastifyError & { validation?: AjvError[]; validationContext?: string }): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err.validation) {
+    const errors = validationDetails(err.validation, err.validationContext);
+    return new ApiError(400, 'VALIDATION_ERROR', errors.map((d) => d.message).join('; '), errors);
+  }
+  const status = err.statusCode ?? 500;
+  if (status === 413) return new ApiError(413, 'VALIDATION_ERROR', 'The request body is too large; send a smaller body.');
+  if (status === 415) return new ApiError(415, 'VALIDATION_ERROR', `${err.message}; send Content-Type: application/json.`);
+  if (status >= 400 && status < 500) return new ApiError(status, 'VALIDATION_ERROR', err.message.replace(/^Body cannot be empty.*$/, 'The request needs a JSON body.'));
+  if (status === 503) return new ApiError(503, 'SERVICE_UNAVAILABLE', 'The service is unavailable for a moment; retry shortly.');
+  return new ApiError(500, 'INTERNAL_ERROR', 'Something went wrong on our side. Retry; if it keeps happening, report the correlationId.');
+}

@@ -1,0 +1,158 @@
+// Contacts and their timelines (SPEC §6): `/api/v1/contacts`.
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Kysely } from 'kysely';
+import type { AppContext } from '../app.js';
+import type { Schema } from '../../db/schema.js';
+import { ApiError, invalid, notFound } from '../errors.js';
+import { decodeCursor, encodeCursor } from '../paging.js';
+import type { Contact, Page, TimelineEntry, TimelineEntryType } from '../../../shared/api.js';
+import { isAddress } from '../../logging/addresses.js';
+import {
+  createContact,
+  findContactByEmail,
+  getContact,
+  LEGAL_BASES,
+  listContacts,
+  MAX_PROPERTIES,
+  TooManyProperties,
+  updateContact,
+  type ContactRow,
+} from '../../store/contacts.js';
+import { lastActivity, timeline, type TimelineCursor } from '../../store/timeline.js';
+
+const BASE = '/api/v1/contacts';
+const ContactId = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const Paging = {
+  after: Type.Optional(Type.String({ maxLength: 500 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+};
+const Name = Type.String({ maxLength: 256 });
+// HubSpot-style property names: letters, digits, `_`, `.` and `-`.
+const PropertyName = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$';
+// Null first: with type coercion on, ajv would turn null into "" for a string branch tried before it.
+const LegalBasis = Type.Union([Type.Null(), Type.Enum([...LEGAL_BASES])]);
+const KINDS: TimelineEntryType[] = ['LOGGED_EMAIL', 'SENT_EMAIL', 'OPEN', 'CLICK'];
+
+async function contactView(db: Kysely<Schema>, c: ContactRow): Promise<Contact> {
+  return {
+    id: c.id,
+    email: c.email,
+    name: c.name,
+    properties: JSON.parse(c.properties),
+    legalBasis: c.legal_basis,
+    createdAt: new Date(Number(c.created_at)).toISOString(),
+    updatedAt: new Date(Number(c.updated_at)).toISOString(),
+    lastActivity: await lastActivity(db, c.account_id, c),
+  };
+}
+
+const badCursor = () => invalid('after is not a cursor this API gave out; pass paging.next.after from the previous page.', 'after');
+
+function timelineCursor(after: string | undefined): TimelineCursor | undefined {
+  if (after === undefined) return undefined;
+  const parts = decodeCursor(after);
+  if (!parts || parts.length !== 3 || !/^\d{1,15}$/.test(parts[0]) || !KINDS.includes(parts[1] as TimelineEntryType)) throw badCursor();
+  return { at: Number(parts[0]), kind: parts[1] as TimelineEntryType, id: parts[2] };
+}
+
+export default async function contacts(fastify: FastifyInstance, ctx: AppContext) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const db = ctx.database.db;
+
+  /** The contact with this address (`?email=`, 0 or 1 results), or all of the account's contacts, paged. */
+  app.get(BASE, { schema: { querystring: Type.Object({ email: Type.Optional(Type.String({ maxLength: 320 })), ...Paging }) } }, async (request): Promise<Page<Contact>> => {
+    const { accountId } = request.principal;
+    const q = request.query;
+    if (q.email !== undefined) {
+      const found = await findContactByEmail(db, accountId, q.email);
+      return { results: found ? [await contactView(db, found)] : [] };
+    }
+    const limit = q.limit ?? 20;
+    const after = q.after === undefined ? undefined : decodeCursor(q.after);
+    if (q.after !== undefined && (!after || after.length !== 2 || !/^\d{1,15}$/.test(after[0]))) throw badCursor();
+    const rows = await listContacts(db, accountId, { after: after && { createdAt: Number(after[0]), id: after[1] }, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      results: await Promise.all(page.map((c) => contactView(db, c))),
+      ...(rows.length > limit ? { paging: { next: { after: encodeCursor([String(last.created_at), last.id]) } } } : {}),
+    };
+  });
+
+  /** Creates a contact by hand; an address the account already has answers 409 with that contact's id. */
+  app.post(
+    BASE,
+    {
+      schema: {
+        body: Type.Object(
+          {
+            email: Type.String({ minLength: 3, maxLength: 320 }),
+            name: Type.Optional(Type.Union([Type.Null(), Name])),
+            properties: Type.Optional(Type.Record(Type.String({ pattern: PropertyName }), Type.String({ maxLength: 10_000 }), { maxProperties: MAX_PROPERTIES, additionalProperties: false })),
+            legalBasis: Type.Optional(LegalBasis),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      if (!isAddress(body.email)) throw invalid(`email ${JSON.stringify(body.email)} is not a plain address (local@domain.tld)`, 'email');
+      const outcome = await createContact(db, request.principal.accountId, body);
+      if ('existingId' in outcome) {
+        const message = `A contact with the address ${body.email.trim().toLowerCase()} already exists. Existing ID: ${outcome.existingId}`;
+        throw new ApiError(409, 'CONFLICT', message, [{ message, in: 'email', code: 'CONTACT_EXISTS' }], { existingId: outcome.existingId });
+      }
+      return reply.code(201).send(await contactView(db, outcome.created));
+    },
+  );
+
+  /** One contact of the account. */
+  app.get(`${BASE}/:id`, { schema: { params: ContactId } }, async (request) => {
+    const contact = await getContact(db, request.principal.accountId, request.params.id);
+    if (!contact) throw notFound(`Contact ${request.params.id}`);
+    return contactView(db, contact);
+  });
+
+  /** Changes name, legal basis or properties (merged; a null value removes that property). */
+  app.patch(
+    `${BASE}/:id`,
+    {
+      schema: {
+        params: ContactId,
+        body: Type.Object(
+          {
+            name: Type.Optional(Type.Union([Type.Null(), Name])),
+            properties: Type.Optional(Type.Record(Type.String({ pattern: PropertyName }), Type.Union([Type.Null(), Type.String({ maxLength: 10_000 })]), { maxProperties: MAX_PROPERTIES, additionalProperties: false })),
+            legalBasis: Type.Optional(LegalBasis),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => {
+      let updated: ContactRow | undefined;
+      try {
+        updated = await updateContact(db, request.principal.accountId, request.params.id, request.body, MAX_PROPERTIES);
+      } catch (e) {
+        if (e instanceof TooManyProperties) throw invalid(e.message, 'properties');
+        throw e;
+      }
+      if (!updated) throw notFound(`Contact ${request.params.id}`);
+      return contactView(db, updated);
+    },
+  );
+
+  /** The contact's logged emails, sends, opens and clicks, newest first, paged with `after`. */
+  app.get(`${BASE}/:id/timeline`, { schema: { params: ContactId, querystring: Type.Object(Paging) } }, async (request): Promise<Page<TimelineEntry>> => {
+    const contact = await getContact(db, request.principal.accountId, request.params.id);
+    if (!contact) throw notFound(`Contact ${request.params.id}`);
+    const page = await timeline(db, contact.account_id, contact, { after: timelineCursor(request.query.after), limit: request.query.limit ?? 20 });
+    return {
+      results: page.entries,
+      ...(page.next ? { paging: { next: { after: encodeCursor([String(page.next.at), page.next.kind, page.next.id]) } } } : {}),
+    };
+  });
+}

@@ -1,0 +1,111 @@
+// Settings (SPEC §6): the signed-in user's (`/api/v1/settings`) and the account's (`/api/v1/account`).
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AppContext } from '../app.js';
+import { invalid } from '../errors.js';
+import type { UserSettings } from '../../../shared/api.js';
+import { cleanNeverLog, isDomain } from '../../logging/addresses.js';
+import { cleanBlockedIps } from '../../logging/ip-ranges.js';
+import { getAccountSettings, getUserSettings, updateAccountSettings, updateUserSettings, type AccountSettings } from '../../store/settings.js';
+
+const MAX_LIST = 500;
+const NeverLog = Type.Array(Type.String({ maxLength: 320 }), { maxItems: MAX_LIST });
+
+/** The never-log list, normalized, or a 400 naming the first bad entry. */
+function neverLogList(list: string[]): string[] {
+  const cleaned = cleanNeverLog(list);
+  if ('badIndex' in cleaned) throw invalid(`neverLog.${cleaned.badIndex} ${JSON.stringify(list[cleaned.badIndex])} is neither an address (ann@acme.com) nor a domain (acme.com)`, `neverLog.${cleaned.badIndex}`);
+  return cleaned.list;
+}
+
+function blockedIpList(list: string[]): string[] {
+  const cleaned = cleanBlockedIps(list);
+  if ('badIndex' in cleaned) throw invalid(`blockedIps.${cleaned.badIndex} ${JSON.stringify(list[cleaned.badIndex])} is neither an IP address nor a CIDR range (203.0.113.0/24, 2001:db8::/32)`, `blockedIps.${cleaned.badIndex}`);
+  return cleaned.list;
+}
+
+function trackingDomain(value: string | null): string | null {
+  const host = value?.trim().toLowerCase().replace(/\.$/, '') || null;
+  if (host !== null && !isDomain(host)) throw invalid(`trackingDomain ${JSON.stringify(value)} is not a host name such as track.acme.com`, 'trackingDomain');
+  return host;
+}
+
+export default async function settings(fastify: FastifyInstance, ctx: AppContext) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const db = ctx.database.db;
+
+  /** The user's settings: what they saved over the defaults. */
+  app.get('/api/v1/settings', async (request): Promise<UserSettings> => getUserSettings(db, request.principal.accountId, request.principal.userId));
+
+  /** Saves any subset of the settings (notifications field by field) and answers the whole. */
+  app.put(
+    '/api/v1/settings',
+    {
+      schema: {
+        body: Type.Object(
+          {
+            defaultLog: Type.Optional(Type.Boolean()),
+            defaultTrack: Type.Optional(Type.Boolean()),
+            neverLog: Type.Optional(NeverLog),
+            notifications: Type.Optional(
+              Type.Object(
+                { opens: Type.Optional(Type.Boolean()), clicks: Type.Optional(Type.Boolean()), firstOpenOnly: Type.Optional(Type.Boolean()) },
+                { additionalProperties: false },
+              ),
+            ),
+            blockedIps: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: MAX_LIST })),
+            pixelPosition: Type.Optional(Type.Enum(['bottom', 'top'])),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => {
+      const update = { ...request.body };
+      if (update.neverLog) update.neverLog = neverLogList(update.neverLog);
+      if (update.blockedIps) update.blockedIps = blockedIpList(update.blockedIps);
+      const saved = await updateUserSettings(db, request.principal.accountId, request.principal.userId, update);
+      request.log.info({ fields: Object.keys(request.body) }, 'settings saved');
+      return saved;
+    },
+  );
+
+  /** The account's settings; every user of the account may read them. */
+  app.get('/api/v1/account', async (request): Promise<AccountSettings> => getAccountSettings(db, request.principal.accountId));
+
+  /** Changes the account's never-log list, contact creation, privacy or tracking domain (the name is the CLI's). */
+  app.put(
+    '/api/v1/account',
+    {
+      schema: {
+        body: Type.Object(
+          {
+            name: Type.Optional(Type.String({ maxLength: 200 })),
+            neverLog: Type.Optional(NeverLog),
+            createContacts: Type.Optional(Type.Boolean()),
+            privacy: Type.Optional(Type.Boolean()),
+            trackingDomain: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 253 })])),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => {
+      const { accountId } = request.principal;
+      const { name, ...body } = request.body;
+      // A GET answer may be sent back whole; only a different name is refused.
+      if (name !== undefined && name !== (await getAccountSettings(db, accountId)).name) {
+        throw invalid('name cannot change here: accounts are named with `mailbeacon user add --account NAME`.', 'name');
+      }
+      const saved = await updateAccountSettings(db, accountId, {
+        ...body,
+        ...(body.neverLog ? { neverLog: neverLogList(body.neverLog) } : {}),
+        ...(body.trackingDomain !== undefined ? { trackingDomain: trackingDomain(body.trackingDomain) } : {}),
+      });
+      ctx.tracking.forget(accountId); // new tracking URLs use the new domain at once (here; elsewhere within seconds)
+      request.log.info({ fields: Object.keys(request.body) }, 'account settings saved');
+      return saved;
+    },
+  );
+}

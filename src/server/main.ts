@@ -1,0 +1,17 @@
+// Process entry of the bundle: run the CLI and turn unexpected failures into one clear line.
+import fs from 'node:fs';
+import { main } from './cli.js';
+
+// A .env file in the working directory fills in variables the environment does not set.
+if (fs.existsSync('.env')) process.loadEnvFile('.env');
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: Error) => {
+    process.stderr.write(`mailbeacon: ${err.message}\n`);
+    if (process.env.LOG_LEVEL === 'debug') process.stderr.write(`${err.stack}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,38 @@
+// Web Push to the companion page's service worker: each new notification is pushed to the user's
+// subscriptions; subscriptions the push service says are gone are removed.
+import type { Kysely } from 'kysely';
+import webpush from 'web-push';
+import type { Schema } from '../db/schema.js';
+import type { Logger } from '../log.js';
+import type { Delivered } from './hub.js';
+import type { VapidKeys } from './vapid.js';
+
+export class PushSender {
+  constructor(
+    private readonly db: Kysely<Schema>,
+    private readonly keys: VapidKeys,
+    private readonly logger: Logger,
+  ) {}
+
+  async send(items: Delivered[]): Promise<void> {
+    for (const item of items) {
+      const subs = await this.db.selectFrom('push_subscriptions').selectAll().where('user_id', '=', item.userId).execute();
+      const { userId: _u, seq: _s, ...payload } = item;
+      await Promise.all(subs.map((s) => this.one(s, JSON.stringify(payload))));
+    }
+  }
+
+  private async one(s: { user_id: string; endpoint: string; p256dh: string; auth: string }, payload: string) {
+    try {
+      await webpush.sendNotification({ endpoint: s.endpoint, keys: { p256dh: s.p256dh, auth: s.auth } }, payload, {
+        vapidDetails: { subject: 'mailto:notifications@mailbeacon.invalid', publicKey: this.keys.publicKey, privateKey: this.keys.privateKey },
+        TTL: 3600,
+        timeout: 5000,
+      });
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      if (status === 404 || status === 410) await this.db.deleteFrom('push_subscriptions').where('user_id', '=', s.user_id).where('endpoint', '=', s.endpoint).execute();
+      else this.logger.warn({ status, err: (err as Error).message }, 'web push failed');
+    }
+  }
+}

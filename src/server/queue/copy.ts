@@ -1,0 +1,31 @@
+// Each recipient's copy of a queued message, made just before it is relayed: tracking with that
+// delivery's own signed tokens (so every open and click names its recipient), then a DKIM
+// signature when the From: domain has a key (after tracking, so the signature covers the result).
+import addressparser from 'nodemailer/lib/addressparser';
+import { MimeMessage } from '../mime/message.js';
+import type { Claimed, MessageRow } from '../store/queue.js';
+import { trackMessage } from '../tracking/apply.js';
+import type { TrackingContext } from '../tracking/context.js';
+import type { DkimSigner } from './dkim.js';
+import type { PrepareCopy } from './worker.js';
+
+/** The domain of the first From: address, lower-cased. */
+export function fromDomain(raw: Buffer): string | undefined {
+  const from = MimeMessage.parse(raw).headers.get('from');
+  if (!from) return undefined;
+  const first = addressparser(from, { flatten: true })[0];
+  const at = first?.address?.lastIndexOf('@') ?? -1;
+  return at > 0 ? first.address.slice(at + 1).toLowerCase() : undefined;
+}
+
+export function copyPreparer(deps: { dkim: DkimSigner; tracking: TrackingContext }): PrepareCopy {
+  return async (message: MessageRow, delivery: Claimed) => {
+    let raw = message.raw;
+    if (message.track) {
+      const base = await deps.tracking.baseFor(message.account_id);
+      const position = message.pixel_position === 'top' ? 'top' : 'bottom';
+      raw = trackMessage(raw, deps.tracking.signer, { ref: { d: delivery.id }, base, pixel: true, position });
+    }
+    return deps.dkim.sign(raw, fromDomain(raw));
+  };
+}

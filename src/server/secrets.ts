@@ -1,0 +1,57 @@
+// Identifiers, credentials and how they are stored. Credentials are random, shown once, and kept
+// only as hashes: access tokens (256-bit) as SHA-256, SMTP passwords as scrypt (SPEC: a slow hash).
+import crypto from 'node:crypto';
+import { promisify } from 'node:util';
+
+const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A 16-character lowercase id (~82 bits): unguessable enough that ids leak nothing. */
+export function newId(length = 16): string {
+  const bytes = crypto.randomBytes(length);
+  let out = '';
+  for (const b of bytes) out += ID_ALPHABET[b % 36];
+  return out;
+}
+
+/** 32 random bytes, base64url: 256 bits. */
+export function newSecret(bytes = 32): string {
+  return crypto.randomBytes(bytes).toString('base64url');
+}
+
+export function sha256(value: string | Buffer): string {
+  return crypto.createHash('sha256').update(value).digest('hex');
+}
+
+/** Compares two strings in time that does not depend on where they differ. */
+export function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && crypto.timingSafeEqual(ab, bb);
+}
+
+const scrypt = promisify(crypto.scrypt) as (pw: string, salt: Buffer, len: number, opts: crypto.ScryptOptions) => Promise<Buffer>;
+const SCRYPT = { N: 16384, r: 8, p: 1 };
+
+/** `scrypt$N$r$p$salt$hash`, all base64url. */
+export async function slowHash(password: string): Promise<string> {
+  const salt = crypto.randomBytes(16);
+  const hash = await scrypt(password, salt, 32, SCRYPT);
+  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), hash.toString('base64url')].join('$');
+}
+
+export async function verifySlowHash(password: string, stored: string): Promise<boolean> {
+  const [kind, n, r, p, salt, hash] = stored.split('$');
+  if (kind !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64url');
+  const actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+  return crypto.timingSafeEqual(actual, expected);
+}
+
+/** Access tokens read `mb_<id>_<secret>`: the id finds the row, the secret is compared by hash. */
+export const ACCESS_TOKEN = /^mb_([a-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
+
+export function newAccessToken(): { id: string; token: string; secretHash: string } {
+  const id = newId();
+  const secret = newSecret();
+  return { id, token: `mb_${id}_${secret}`, secretHash: sha256(secret) };
+}

@@ -1,0 +1,39 @@
+// Counts failures per key (a client address, a token id) in a sliding window and says how long the
+// key must wait once it has failed too often. Used for SMTP AUTH and Bearer tokens.
+export class FailureThrottle {
+  private failures = new Map<string, number[]>();
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
+
+  /** Milliseconds until `key` may try again; 0 when it may now. */
+  waitFor(key: string, now = Date.now()): number {
+    const recent = this.recent(key, now);
+    return recent.length >= this.limit ? recent[recent.length - this.limit] + this.windowMs - now : 0;
+  }
+
+  fail(key: string, now = Date.now()): void {
+    const recent = this.recent(key, now);
+    recent.push(now);
+    this.failures.set(key, recent);
+    if (this.failures.size > 100_000) this.sweep(now); // bounded memory under a flood of keys
+  }
+
+  succeed(key: string): void {
+    this.failures.delete(key);
+  }
+
+  private recent(key: string, now: number): number[] {
+    return (this.failures.get(key) ?? []).filter((t) => now - t < this.windowMs);
+  }
+
+  private sweep(now: number) {
+    for (const [key, times] of this.failures) if (times.every((t) => now - t >= this.windowMs)) this.failures.delete(key);
+  }
+}
+
+export function isLoopback(address: string): boolean {
+  return address === '::1' || /^(::ffff:)?127\./.test(address);
+}

@@ -1,0 +1,112 @@
+// The running server: database, HTTP and HTTPS, SMTP. Started by `mailbeacon serve`, stopped in
+// reverse order so that nothing accepted is dropped: stop taking work, finish what is in flight,
+// then close the database.
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { type Database, migrate, openDatabase } from './db/index.js';
+import { buildApp } from './http/app.js';
+import type { Logger } from './log.js';
+import { ADDIN_DIST } from './paths.js';
+import { listenSmtp, type SmtpListener } from './smtp/server.js';
+import { smtpRules } from './smtp/rules.js';
+import { loadCertificate } from './tls/certificate.js';
+import { acceptor as makeAcceptor, type Acceptor } from './queue/accept.js';
+import { DeliveryThread } from './queue/delivery-thread.js';
+import { describeRelay } from './queue/relay.js';
+import { loadTrackingKeys } from './tracking/keys.js';
+import { TrackingContext } from './tracking/context.js';
+import { HitRecorder } from './tracking/recorder.js';
+import { Notifier } from './notify/notifier.js';
+import { PushSender } from './notify/push.js';
+import { loadVapidKeys } from './notify/vapid.js';
+
+export interface Service {
+  http: FastifyInstance;
+  database: Database;
+  acceptor: Acceptor;
+  ports: { http: number; https: number; smtp: number };
+  stop(reason: string): Promise<void>;
+}
+
+export async function startService(config: Config, logger: Logger): Promise<Service> {
+  const started = Date.now();
+  let draining = false;
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    durableCommits: false, // answers wait for database.sync() instead, off the event loop
+    onError: (err) => logger.warn({ err }, 'database connection lost; it will be reopened on next use'),
+  });
+  const applied = await migrate(database);
+  if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+  const tls = await loadCertificate(config);
+  if (tls.generated) logger.info({ certFile: tls.certFile }, 'generated a self-signed development certificate');
+
+  const journalDir = path.join(config.dataDir, 'journal');
+  const tracking = new TrackingContext(database.db, await loadTrackingKeys(database.db, config.trackingKeys), config.publicUrl);
+  const vapid = await loadVapidKeys(database.db, config.dataDir);
+  const notifier = new Notifier(database, logger.child({ component: 'notify' }), new PushSender(database.db, vapid, logger.child({ component: 'push' })));
+  await notifier.start(config.databaseUrl);
+  const recorder = new HitRecorder({
+    database,
+    logger: logger.child({ component: 'tracking' }),
+    journalDir,
+    onNotifications: (items) => notifier.published(items),
+  });
+  await recorder.start();
+
+  // Relaying happens on a thread of its own (delivery-thread-main.ts, a file of its own in the bundle).
+  const worker = await DeliveryThread.start(new URL('./delivery-thread.js', import.meta.url), config, config.relayPoolSize * 2, logger);
+  const acceptor = makeAcceptor(database, config.queue, worker);
+
+  const hostname = os.hostname();
+  const rules = smtpRules({ db: database.db, acceptor, logger: logger.child({ component: 'smtp' }), hostname, maxBytes: config.smtpMaxBytes });
+  const smtp: SmtpListener[] = [];
+  const listen = (port: number, implicitTls: boolean) =>
+    listenSmtp({ host: config.smtpHost, port, cert: tls.cert, key: tls.key, hostname, logger, options: rules, implicitTls });
+  smtp.push(await listen(config.smtpPort, false));
+  if (config.smtpTlsPort) smtp.push(await listen(config.smtpTlsPort, true));
+
+  const app = await buildApp({ config, database, logger, addinDir: ADDIN_DIST, acceptor, tracking, recorder, notifier, vapid, draining: () => draining });
+  await app.listen({ port: config.port, host: config.host });
+  await app.ready();
+  const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) => app.tracker(req, res) || app.routing(req, res));
+  await new Promise<void>((resolve, reject) => {
+    httpsServer.once('error', reject);
+    httpsServer.listen(config.httpsPort, config.host, () => resolve());
+  });
+
+  const ports = { http: config.port, https: config.httpsPort, smtp: smtp[0].port };
+  logger.info({ ...ports, database: database.dialect, relay: describeRelay(config), ms: Date.now() - started }, 'mailbeacon is ready');
+
+  return {
+    http: app,
+    database,
+    acceptor,
+    ports,
+    async stop(reason: string) {
+      if (draining) return;
+      draining = true;
+      logger.info({ reason }, 'shutting down: no new work is taken, work in flight is finished');
+      // Keep-alive sockets that finish their request while we wait are closed as they turn idle,
+      // rather than after the keep-alive timeout.
+      const idle = setInterval(() => {
+        app.server.closeIdleConnections();
+        httpsServer.closeIdleConnections();
+      }, 50);
+      const closeHttps = new Promise<void>((resolve) => httpsServer.close(() => resolve()));
+      notifier.hub.closeAll(); // live feeds end; their clients resume elsewhere with Last-Event-ID
+      await Promise.all([...smtp.map((s) => s.close()), app.close(), closeHttps]);
+      clearInterval(idle);
+      // Everything accepted and every hit answered is stored by now; relays in flight finish.
+      await recorder.stop();
+      await worker.stop();
+      await notifier.stop();
+      await database.close();
+      logger.info('shutdown complete');
+    },
+  };
+}

@@ -1,0 +1,51 @@
+// The SMTP listener. Protocol mechanics belong to nodemailer's smtp-server; what we accept is decided
+// by the rules passed in, so this file stays about sockets and TLS.
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import type { Logger } from '../log.js';
+
+export interface SmtpListenOptions {
+  host: string;
+  port: number;
+  cert: string;
+  key: string;
+  hostname: string;
+  logger: Logger;
+  options: Partial<SMTPServerOptions>;
+  /** Implicit TLS (port 465 style) instead of STARTTLS. */
+  implicitTls?: boolean;
+}
+
+export interface SmtpListener {
+  server: SMTPServer;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function listenSmtp(o: SmtpListenOptions): Promise<SmtpListener> {
+  const server = new SMTPServer({
+    name: o.hostname,
+    banner: 'Mailbeacon ready',
+    hideENHANCEDSTATUSCODES: false,
+    secure: !!o.implicitTls,
+    key: o.key,
+    cert: o.cert,
+    logger: false,
+    // The default of 10 s would cut short the drain of a large message on shutdown.
+    closeTimeout: 30_000,
+    ...o.options,
+  });
+  server.on('error', (err) => o.logger.warn({ err }, 'smtp connection error'));
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.listen(o.port, o.host, () => {
+      server.server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.server.address();
+  return {
+    server,
+    port: typeof address === 'object' && address ? address.port : o.port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,292 @@
+// Request and response shapes of Mailbeacon's own API (`/api/v1`, SPEC §6), imported by the backend
+// and by the add-in. HubSpot-compatible shapes (SPEC §3) are in `hubspot.ts`.
+
+/** HubSpot's error shape, used by every error response (SPEC §3). */
+export interface ApiErrorBody {
+  status: 'error';
+  category: string;
+  message: string;
+  correlationId: string;
+  errors?: Array<{ message: string; in?: string; code?: string }>;
+  policyName?: string;
+}
+
+export interface Paging {
+  next?: { after: string };
+}
+
+export interface Page<T> {
+  results: T[];
+  paging?: Paging;
+}
+
+// ---- who am I -------------------------------------------------------------------------------
+
+/** GET /api/v1/me */
+export interface MeResponse {
+  user: { id: string; email: string; name: string | null; createdAt: string };
+  account: { id: string; name: string };
+}
+
+// ---- settings (GET/PUT /api/v1/settings) ------------------------------------------------------
+
+export type PixelPosition = 'bottom' | 'top';
+
+export interface NotificationChoices {
+  opens: boolean;
+  clicks: boolean;
+  /** Only the first counted open of each email notifies. */
+  firstOpenOnly: boolean;
+}
+
+export interface UserSettings {
+  defaultLog: boolean;
+  defaultTrack: boolean;
+  /** Addresses (`ann@acme.com`) and domains (`acme.com`) never logged, never made contacts. */
+  neverLog: string[];
+  notifications: NotificationChoices;
+  /** IPv4/IPv6 addresses or CIDR ranges whose hits are the user's own (SELF), never notified. */
+  blockedIps: string[];
+  pixelPosition: PixelPosition;
+}
+
+/** PUT /api/v1/settings takes any subset; the answer is the whole, saved settings. */
+export type UserSettingsUpdate = Partial<Omit<UserSettings, 'notifications'>> & { notifications?: Partial<NotificationChoices> };
+
+export const DEFAULT_SETTINGS: UserSettings = {
+  defaultLog: true,
+  defaultTrack: true,
+  neverLog: [],
+  notifications: { opens: true, clicks: true, firstOpenOnly: false },
+  blockedIps: [],
+  pixelPosition: 'bottom',
+};
+
+// ---- contacts and timeline -------------------------------------------------------------------
+
+export interface Contact {
+  id: string;
+  email: string;
+  name: string | null;
+  properties: Record<string, string>;
+  /** e.g. `LEGITIMATE_INTEREST`, `CONSENT`; null = none recorded. */
+  legalBasis: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** The newest timeline entry, for contact cards ("Opened your email 2 days ago"). */
+  lastActivity: { type: TimelineEntryType; at: string; summary: string } | null;
+}
+
+/** POST /api/v1/contacts */
+export interface ContactCreate {
+  email: string;
+  name?: string;
+  properties?: Record<string, string>;
+  legalBasis?: string | null;
+}
+
+/** PATCH /api/v1/contacts/{id} */
+export type ContactUpdate = Omit<Partial<ContactCreate>, 'email'>;
+
+/** GET /api/v1/contacts?email= answers a Page<Contact> (empty when unknown). */
+
+export type TimelineEntryType = 'LOGGED_EMAIL' | 'SENT_EMAIL' | 'OPEN' | 'CLICK';
+
+export interface AttachmentRef {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  /** Path of the download, `/api/v1/attachments/{id}` (needs the Bearer token). */
+  url: string;
+}
+
+export interface TimelineEntry {
+  id: string;
+  type: TimelineEntryType;
+  at: string;
+  subject: string | null;
+  /** LOGGED_EMAIL: the logged copy. */
+  loggedEmail?: { id: string; from: string; to: string[]; cc: string[]; attachments: AttachmentRef[]; snippet: string };
+  /** SENT_EMAIL: a transactional send (SMTP API or single send). */
+  send?: { emailCampaignId: string | null; emailId: number | null; status: string };
+  /** OPEN / CLICK */
+  engagement?: { url?: string; verdict: Verdict; counted: boolean; inferred: boolean; trackedEmailId?: string };
+}
+
+// ---- logging (POST /api/v1/logged-emails, multipart) -----------------------------------------
+
+/** The JSON of the `email` field; files follow as parts of their own. */
+export interface LoggedEmailInput {
+  subject: string;
+  html: string;
+  text: string;
+  from: string;
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  sentAt: string;
+  internetMessageId: string;
+  trackingId?: string;
+  /** The Message-ID this email answers (its `In-Reply-To`): a logged reply to a tracked email with
+   *  no open yet records an inferred open. */
+  inReplyTo?: string;
+}
+
+export type SkipReason = 'NEVER_LOG' | 'OWN_DOMAIN' | 'NO_CONTACT_CREATION' | 'INVALID_ADDRESS';
+
+export interface LoggedEmailResult {
+  id: string;
+  /** True when this internet message id was logged before: nothing new was stored. */
+  duplicate: boolean;
+  contacts: Array<{ id: string; email: string; name: string | null; created: boolean }>;
+  skipped: Array<{ address: string; reason: SkipReason }>;
+  attachments: AttachmentRef[];
+}
+
+// ---- one-to-one tracking (POST /api/v1/tracked-emails) ---------------------------------------
+
+export interface TrackedEmailInput {
+  /** The add-in's own id for this draft; posting again with it updates the same tracked email. */
+  trackingId?: string;
+  subject: string;
+  from: string;
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  html: string;
+  /** false: only rewrite links (the pixel was placed with appendOnSendAsync). Default true. */
+  placePixel?: boolean;
+  pixelPosition?: PixelPosition;
+}
+
+export interface LinkSummary {
+  /** Links rewritten to the tracker. */
+  tracked: number;
+  /** Links left as they were, by reason. */
+  skipped: Array<{ url: string; reason: LinkSkipReason }>;
+}
+
+export type LinkSkipReason = 'TYPED_URL' | 'OPT_OUT' | 'NOT_HTTP' | 'UNSURE';
+
+export interface TrackedEmailResult {
+  id: string;
+  html: string;
+  pixelUrl: string;
+  /** The `<img>` to hand to appendOnSendAsync. */
+  pixelHtml: string;
+  links: LinkSummary;
+  /** More than one recipient share the pixel: opens are reported as "Someone". */
+  sharedPixel: boolean;
+}
+
+export type Verdict = 'HUMAN' | 'MAIL_PROXY' | 'PRIVACY_PREFETCH' | 'SCANNER' | 'BOT' | 'SELF';
+
+export interface EngagementEvent {
+  id: string;
+  type: 'OPEN' | 'CLICK';
+  at: string;
+  /** Contact name or address, or "Someone" for a shared pixel or an anonymous contact. */
+  who: string;
+  url?: string;
+  verdict: Verdict;
+  /** Counted events are HUMAN or MAIL_PROXY; the rest are stored but filtered. */
+  counted: boolean;
+  reasons: string[];
+  inferred: boolean;
+}
+
+/** GET /api/v1/tracked-emails/{id}; also GET /api/v1/tracked-emails?internetMessageId= (a Page). */
+export interface TrackedEmailView {
+  id: string;
+  subject: string;
+  recipients: string[];
+  createdAt: string;
+  sentAt: string | null;
+  internetMessageId: string | null;
+  opens: number;
+  uniqueOpens: number;
+  clicks: number;
+  events: EngagementEvent[];
+}
+
+// ---- notifications ---------------------------------------------------------------------------
+
+/** One counted open or click of the user's mail: an SSE `data:` line and an item of the history. */
+export interface NotificationItem {
+  id: string;
+  type: 'OPEN' | 'CLICK';
+  who: string;
+  subject: string;
+  url?: string;
+  at: string;
+  /** The tracked one-to-one email id, or the transactional send's id. */
+  emailId: string;
+  read: boolean;
+}
+
+/** POST /api/v1/notifications/read */
+export interface NotificationsReadInput {
+  ids?: string[];
+  all?: boolean;
+}
+
+// ---- templates (HubSpot "emails", /api/v1/emails) --------------------------------------------
+
+export type SubscriptionType = 'TRANSACTIONAL' | 'MARKETING';
+export type SendMethod = 'API' | 'REGULAR';
+
+export interface Template {
+  id: number;
+  name: string;
+  subject: string;
+  html: string;
+  text: string | null;
+  subscriptionType: SubscriptionType;
+  sendMethod: SendMethod;
+  state: 'DRAFT' | 'PUBLISHED';
+  /** An edit after publishing waits for the next publish; until then the published version is sent. */
+  hasUnpublishedChanges: boolean;
+  publishedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** The template's campaign: `GET /email/public/v1/campaigns/{emailCampaignId}` is its statistics. */
+  emailCampaignId?: string;
+}
+
+export interface TemplateInput {
+  name: string;
+  subject: string;
+  html: string;
+  text?: string | null;
+  subscriptionType: SubscriptionType;
+  sendMethod: SendMethod;
+}
+
+/** POST /api/v1/emails/{id}/preview */
+export interface PreviewInput {
+  contactProperties?: Record<string, string>;
+  customProperties?: Record<string, unknown>;
+}
+
+export interface PreviewResult {
+  subject: string;
+  html: string;
+  text: string;
+  /** Tokens the template uses that have no value and no default. */
+  missing: string[];
+}
+
+// ---- Web Push for the companion page (/notifications) ----------------------------------------
+
+/** GET /api/v1/push/key: the VAPID public key (base64url) for PushManager.subscribe. */
+export interface PushKey {
+  publicKey: string;
+}
+
+/** POST /api/v1/push/subscriptions (201); DELETE /api/v1/push/subscriptions with `{endpoint}` (204).
+ *  Each push message's payload is one NotificationItem as JSON. */
+export interface PushSubscriptionInput {
+  endpoint: string;
+  keys: { p256dh: string; auth: string };
+}

@@ -1,0 +1,81 @@
+// Builds the Outlook add-in into dist/: the task pane (React + Fluent UI), the event-handler runtime
+// (commands.html loading launchevent.js, one self-contained file that classic Outlook on Windows can
+// also load alone), the companion notifications page with its service worker (sw.js), the icons, and
+// manifest.xml with every URL under ADDIN_URL.
+// Run through `npm run build`, which passes `env.addinUrl` from the server's configuration.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import HtmlWebpackPlugin from 'html-webpack-plugin';
+import CopyWebpackPlugin from 'copy-webpack-plugin';
+import { EsbuildPlugin } from 'esbuild-loader';
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+/** The base URL written in the source manifest.xml, replaced at build time. */
+export const MANIFEST_DEV_URL = 'https://localhost:3443';
+
+/** Files whose names other parties know (the manifest, the browser's service worker registration):
+ *  fixed names, one self-contained file each, no shared chunks. */
+const STANDALONE = new Set(['launchevent', 'sw']);
+
+/** The manifest for a deployment: every URL under `addinUrl`. */
+export function manifestFor(content, addinUrl) {
+  return content.replaceAll(MANIFEST_DEV_URL, addinUrl.replace(/\/+$/, ''));
+}
+
+export default (env = {}, argv = {}) => {
+  const addinUrl = (env.addinUrl ?? MANIFEST_DEV_URL).replace(/\/+$/, '');
+  return {
+    mode: argv.mode ?? 'production',
+    context: root,
+    entry: {
+      taskpane: './src/addin/taskpane/index.tsx',
+      launchevent: './src/addin/commands/launchevent.ts',
+      notifications: './src/addin/notifications/index.tsx',
+      sw: './src/addin/notifications/sw.ts',
+    },
+    output: {
+      path: path.join(root, 'dist'),
+      filename: (data) => (STANDALONE.has(data.chunk.name) ? '[name].js' : '[name].[contenthash:8].js'),
+      chunkFilename: '[name].[contenthash:8].js',
+      publicPath: '',
+      clean: true,
+    },
+    resolve: {
+      extensions: ['.ts', '.tsx', '.js'],
+      extensionAlias: { '.js': ['.ts', '.tsx', '.js'] },
+    },
+    module: {
+      rules: [{ test: /\.tsx?$/, loader: 'esbuild-loader', options: { target: 'es2020', jsx: 'automatic' } }],
+    },
+    optimization: {
+      minimizer: [
+        // Classic Outlook on Windows runs launchevent.js in its own JavaScript-only engine: older
+        // syntax there (no ?. or ??) costs nothing and removes a way to fail before a handler registers.
+        new EsbuildPlugin({ target: 'es2017', legalComments: 'none', include: /^launchevent\.js$/ }),
+        new EsbuildPlugin({ target: 'es2020', legalComments: 'none', exclude: /^launchevent\.js$/ }),
+      ],
+      // The event runtime and the service worker stay one file each without React. The pages share one
+      // vendor chunk (fewer, larger files compress better); code loaded on demand stays apart.
+      splitChunks: {
+        chunks: (chunk) => !STANDALONE.has(chunk.name),
+        cacheGroups: {
+          vendor: { test: /[\\/]node_modules[\\/]/, name: 'vendor', chunks: (chunk) => !STANDALONE.has(chunk.name) && chunk.canBeInitial(), priority: 10 },
+        },
+      },
+    },
+    plugins: [
+      new HtmlWebpackPlugin({ filename: 'taskpane.html', template: './src/addin/taskpane/taskpane.html', chunks: ['taskpane'] }),
+      new HtmlWebpackPlugin({ filename: 'commands.html', template: './src/addin/commands/commands.html', chunks: ['launchevent'] }),
+      new HtmlWebpackPlugin({ filename: 'notifications.html', template: './src/addin/notifications/notifications.html', chunks: ['notifications'] }),
+      new CopyWebpackPlugin({
+        patterns: [
+          { from: 'assets', to: 'assets' },
+          { from: 'manifest.xml', to: 'manifest.xml', transform: (content) => manifestFor(content.toString(), addinUrl) },
+        ],
+      }),
+    ],
+    performance: { hints: false },
+    devtool: 'source-map',
+    stats: 'errors-warnings',
+  };
+};
