@@ -60,6 +60,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
 
   // Relaying happens on a thread of its own (delivery-thread-main.ts, a file of its own in the bundle).
   const worker = await DeliveryThread.start(new URL('./delivery-thread.js', import.meta.url), config, config.relayPoolSize * 2, logger);
+  tracking.onForget((accountId) => worker.forgetAccount(accountId));
   const acceptor = makeAcceptor(database, config.queue, worker);
 
   const hostname = os.hostname();

@@ -42,6 +42,7 @@ async function main() {
   port.on('message', (m: ToThread) => {
     if (m.type === 'take') worker.take(m.claimed);
     else if (m.type === 'wake') worker.wake();
+    else if (m.type === 'forget') tracking.forget(m.accountId);
     else if (m.type === 'stop') {
       void (async () => {
         await worker.stop();

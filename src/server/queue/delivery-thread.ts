@@ -9,7 +9,7 @@ import type { Claimed } from '../store/queue.js';
 import type { Handoff } from './accept.js';
 import { workerOwner } from './worker.js';
 
-export type ToThread = { type: 'take'; claimed: Claimed[] } | { type: 'wake' } | { type: 'stop' };
+export type ToThread = { type: 'take'; claimed: Claimed[] } | { type: 'wake' } | { type: 'forget'; accountId: string } | { type: 'stop' };
 export type FromThread = { type: 'ready' } | { type: 'load'; inFlight: number } | { type: 'stopped' } | { type: 'failed'; message: string };
 
 export interface ThreadData {
@@ -57,6 +57,11 @@ export class DeliveryThread implements Handoff {
 
   wake(): void {
     this.post({ type: 'wake' });
+  }
+
+  /** The account's tracking settings changed: the thread's tracking context reads them again. */
+  forgetAccount(accountId: string): void {
+    this.post({ type: 'forget', accountId });
   }
 
   /** Finishes the deliveries in flight (the thread records them) and ends the thread. */

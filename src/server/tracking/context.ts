@@ -12,6 +12,7 @@ const CACHE_MS = 10_000;
 export class TrackingContext {
   readonly signer: TrackingSigner;
   private bases = new Map<string, { at: number; base: string }>();
+  private listeners: Array<(accountId: string) => void> = [];
 
   constructor(
     private readonly db: Kysely<Schema>,
@@ -21,8 +22,14 @@ export class TrackingContext {
     this.signer = new TrackingSigner(keys);
   }
 
+  /** Drops the cached base here and in every context that asked to follow this one (the delivery thread). */
   forget(accountId: string): void {
     this.bases.delete(accountId);
+    for (const listener of this.listeners) listener(accountId);
+  }
+
+  onForget(listener: (accountId: string) => void): void {
+    this.listeners.push(listener);
   }
 
   async baseFor(accountId: string): Promise<string> {
