@@ -83,7 +83,9 @@ export async function run({ log }) {
       { figure: `pixel hits, ${CONNECTIONS} keep-alive conns`, value: ours.requests.average, unit: 'req/s', baseline: base.requests.average, ratio: ours.requests.average / base.requests.average, target: '≥ 0.6 × bare', met: ours.requests.average / base.requests.average >= 0.6 },
       { figure: 'pixel latency p99', value: ours.latency.p99, unit: 'ms', baseline: base.latency.p99, ratio: ours.latency.p99 / Math.max(base.latency.p99, 1), target: '< 20 ms', met: ours.latency.p99 < 20 },
       { figure: 'pixel errors (incl. non-2xx, timeouts)', value: errors, unit: '', target: '0', met: errors === 0 },
-      { figure: 'answered hits stored', value: stored, unit: `of ${answered}`, target: 'all', met: stored === answered },
+      // autocannon counts only responses that arrived inside the window; up to one request per
+      // connection was still in flight when it stopped, answered and stored after the count.
+      { figure: 'answered hits stored', value: stored, unit: `of ${answered}`, target: `all (≤ ${CONNECTIONS} more in flight at the end)`, met: stored >= answered && stored <= answered + CONNECTIONS },
       { figure: 'server peak RSS under pixel load', value: rss, unit: 'MB', target: '≤ 200 MB', met: rss <= 200 },
     ];
   } finally {
