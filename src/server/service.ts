@@ -14,7 +14,7 @@ import { listenSmtp, type SmtpListener } from './smtp/server.js';
 import { smtpRules } from './smtp/rules.js';
 import { loadCertificate } from './tls/certificate.js';
 import { acceptor as makeAcceptor, type Acceptor } from './queue/accept.js';
-import { DeliveryThread } from './queue/delivery-thread.js';
+import { BackgroundThread } from './background/thread.js';
 import { describeRelay } from './queue/relay.js';
 import { loadTrackingKeys } from './tracking/keys.js';
 import { TrackingContext } from './tracking/context.js';
@@ -50,17 +50,17 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const vapid = await loadVapidKeys(database.db, config.dataDir);
   const notifier = new Notifier(database, logger.child({ component: 'notify' }), new PushSender(database.db, vapid, logger.child({ component: 'push' })));
   await notifier.start(config.databaseUrl);
+  // Relaying and storing hits happen on a thread of their own (background/entry.ts, a file of its
+  // own in the bundle).
+  const worker = await BackgroundThread.start(new URL('./background.js', import.meta.url), config, config.relayPoolSize * 2, logger);
+  tracking.onForget((accountId) => worker.forgetAccount(accountId));
   const recorder = new HitRecorder({
-    database,
+    sink: worker,
     logger: logger.child({ component: 'tracking' }),
     journalDir,
     onNotifications: (items) => notifier.published(items),
   });
   await recorder.start();
-
-  // Relaying happens on a thread of its own (delivery-thread-main.ts, a file of its own in the bundle).
-  const worker = await DeliveryThread.start(new URL('./delivery-thread.js', import.meta.url), config, config.relayPoolSize * 2, logger);
-  tracking.onForget((accountId) => worker.forgetAccount(accountId));
   const acceptor = makeAcceptor(database, config.queue, worker);
 
   const hostname = os.hostname();

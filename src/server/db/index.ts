@@ -91,9 +91,12 @@ function withStatementCache(conn: SQLite.Database) {
   return {
     close: () => conn.close(),
     prepare(text: string) {
+      // Multi-row inserts differ with their row count and hold thousands of parameters each: caching
+      // them filled the memory with statements seldom used twice.
+      if (text.length > 4096) return conn.prepare(text);
       let statement = cache.get(text);
       if (!statement) {
-        if (cache.size >= 2000) cache.clear();
+        if (cache.size >= 500) cache.clear();
         statement = conn.prepare(text);
         cache.set(text, statement);
       }

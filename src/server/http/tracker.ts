@@ -3,8 +3,8 @@
 //   GET /t/o/<token>.gif  the open pixel: always the GIF, uncached; only a GET with a token we signed counts
 //   GET /t/c/<token>      a tracked link: 302 to where it pointed; 404 for anything we did not sign
 // HEAD requests get the same answers and are never counted. Recording happens off the response path.
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sortableId } from '../secrets.js';
 import type { HitRecorder, RawHit } from '../tracking/recorder.js';
 import { SIGNAL_HEADERS } from '../tracking/recorder.js';
 import type { TokenClaim, TrackingSigner } from '../tracking/tokens.js';
@@ -77,7 +77,7 @@ function hit(req: IncomingMessage, claim: TokenClaim, trustProxy: boolean): RawH
     if (v !== undefined) headers[h] = Array.isArray(v) ? v.join(', ') : v;
   }
   return {
-    id: randomUUID(),
+    id: sortableId(),
     at: Date.now(),
     kind: claim.k,
     ref: claim.r,

@@ -1,6 +1,6 @@
 // Email events (HubSpot's Email Events API): what happened to each copy, in order. Type-specific
 // fields live in `details` (JSON) so every type fits one table.
-import { randomUUID } from 'node:crypto';
+import { sortableId } from '../secrets.js';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { EmailEventsTable, Schema } from '../db/schema.js';
 import type { CampaignCounters, EmailEvent, EmailEventType } from '../../shared/hubspot.js';
@@ -22,7 +22,7 @@ export async function recordEvents(db: Kysely<Schema>, events: NewEvent[]): Prom
   if (!events.length) return [];
   const now = Date.now();
   const rows = events.map((e) => ({
-    id: randomUUID(),
+    id: sortableId(),
     account_id: e.accountId,
     type: e.type,
     recipient: e.recipient.toLowerCase(),

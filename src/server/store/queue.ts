@@ -5,7 +5,7 @@ import { type Kysely, PostgresAdapter, type Selectable, sql } from 'kysely';
 import type { MessageSource, MessagesTable, Schema } from '../db/schema.js';
 
 export type MessageRow = Selectable<MessagesTable>;
-import { newId } from '../secrets.js';
+import { sortableId } from '../secrets.js';
 import { type NewEvent, recordEvents } from './events.js';
 
 export interface NewMessage {
@@ -39,7 +39,7 @@ export interface Enqueued {
  */
 export async function enqueue(db: Kysely<Schema>, m: NewMessage): Promise<Enqueued> {
   const now = Date.now();
-  const messageId = newId(20);
+  const messageId = sortableId();
   await db
     .insertInto('messages')
     .values({
@@ -60,7 +60,7 @@ export async function enqueue(db: Kysely<Schema>, m: NewMessage): Promise<Enqueu
     })
     .execute();
   const deliveries: Claimed[] = m.recipients.map((recipient) => ({
-    id: newId(20),
+    id: sortableId(),
     account_id: m.accountId,
     message_id: messageId,
     campaign_id: m.campaignId,

@@ -24,7 +24,7 @@
  * Counted = HUMAN or MAIL_PROXY. Rule 8 exists because no single weak signal may turn a real
  * person into a scanner (Mautic #16069: over-filtering is as bad as none).
  */
-import { isbot, isbotMatch } from 'isbot';
+import { isbotMatch } from 'isbot';
 import type { Verdict } from '../../shared/api.js';
 import {
   BOT_UAS, GMAIL_PREFETCH_UA, MAIL_CLIENT_UA, MAIL_PROXY_UAS, SCANNER_UAS,
@@ -32,7 +32,7 @@ import {
   type Address, type IpRange,
 } from './signals.js';
 import {
-  chromeMajor, chromeVersionsBehind, isAppleMailUa, isBareMozilla, isBrowserLike, lastChromeFor, osLabel,
+  chromeMajor, chromeVersionsBehind, isAppleMailUa, isBareMozilla, isBrowserLike, isCrawler, lastChromeFor, osLabel,
 } from './user-agent.js';
 
 export type { Verdict } from '../../shared/api.js';
@@ -198,7 +198,7 @@ function automationRule(ctx: Ctx): Decision | null {
   const bot = matchUa(BOT_UAS, ctx.ua);
   if (bot) return { verdict: 'BOT', reasons: [bot.name] };
   // isbot is a crawler list: it also flags mail clients with plain product-token UAs.
-  if (MAIL_CLIENT_UA.test(ctx.ua) || !isbot(ctx.ua)) return null;
+  if (MAIL_CLIENT_UA.test(ctx.ua) || !isCrawler(ctx.ua)) return null;
   return { verdict: 'BOT', reasons: [`isbot: user agent matches '${isbotMatch(ctx.ua) ?? 'a crawler pattern'}'`] };
 }
 

@@ -1,15 +1,9 @@
 // Records opens and clicks off the response path. A hit is appended to this process's journal and
-// answered at once; batches are then classified and written in one transaction, with inferred opens,
-// scanner-burst corrections and the notifications they cause. A crash loses nothing answered: the
-// next process on this machine replays the journal (event ids are the hit ids, so replays are no-ops).
-import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/index.js';
-import type { Schema } from '../db/schema.js';
+// answered at once; batches then go to the hit store (on the background thread), one at a time, and
+// leave the journal once stored. A crash loses nothing answered: the next process on this machine
+// replays the journal (event ids are the hit ids, so replays are no-ops).
 import type { Logger } from '../log.js';
 import { Journal, replayOrphans } from '../journal.js';
-import { classify, describeUserAgent, findScannerBursts, LIMITS, type Classification } from './classify.js';
-import { type MailContext, MailContexts } from './mail-context.js';
 import type { MailRef } from './tokens.js';
 import type { NotificationItem } from '../../shared/api.js';
 
@@ -27,13 +21,6 @@ export interface RawHit {
   headers: Record<string, string | undefined>;
 }
 
-interface Prepared {
-  hit: RawHit;
-  mail: MailContext;
-  verdict: Classification;
-  inferred?: boolean;
-}
-
 export interface InferredOpen {
   accountId: string;
   /** The add-in's tracked email, or a transactional delivery. */
@@ -46,17 +33,27 @@ export interface InferredOpen {
   at?: number;
 }
 
+/** A notification a stored hit created, for the live feeds. */
+export type Created = NotificationItem & { userId: string; seq: number };
+
+/** Where hits are stored: the HitStore, in this thread or (through messages) on the background thread. */
+export interface HitSink {
+  store(hits: RawHit[]): Promise<Created[]>;
+  forget(ref: MailRef): void;
+  selfViewed(ref: MailRef, at: number): Promise<void>;
+  inferOpen(o: InferredOpen): Promise<{ recorded: boolean; created: Created[] }>;
+}
+
 export interface RecorderDeps {
-  database: Database;
+  sink: HitSink;
   logger: Logger;
   journalDir: string;
-  /** Called after a batch commits with the notifications it created. */
-  onNotifications: (items: Array<NotificationItem & { userId: string; seq: number }>) => void;
+  /** Called after a batch is stored with the notifications it created. */
+  onNotifications: (items: Created[]) => void;
   batchMs?: number;
 }
 
 const MAX_BATCH = 500;
-const BURST_LOOKBACK_MS = 60_000;
 
 /** Request headers the classifier reads. */
 export const SIGNAL_HEADERS = ['user-agent', 'referer', 'accept', 'accept-language', 'sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-dest', 'sec-fetch-user', 'via', 'from', 'purpose', 'sec-purpose', 'x-purpose', 'x-moz'];
@@ -66,15 +63,14 @@ export class HitRecorder {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private journal: Journal<RawHit> | undefined;
-  private readonly contexts: MailContexts;
 
-  constructor(private readonly deps: RecorderDeps) {
-    this.contexts = new MailContexts(deps.database.db);
-  }
+  constructor(private readonly deps: RecorderDeps) {}
 
   /** Writes down what dead processes of this machine answered but never stored, then starts. */
   async start(): Promise<void> {
-    const n = await replayOrphans<RawHit>(this.deps.journalDir, 'hits', (hits) => this.process(hits));
+    const n = await replayOrphans<RawHit>(this.deps.journalDir, 'hits', async (hits) => {
+      for (let i = 0; i < hits.length; i += MAX_BATCH) this.notify(await this.deps.sink.store(hits.slice(i, i + MAX_BATCH)));
+    });
     if (n) this.deps.logger.warn({ hits: n }, 'stored tracking hits that a stopped process had answered');
     this.journal = new Journal<RawHit>(this.deps.journalDir, 'hits');
   }
@@ -96,32 +92,27 @@ export class HitRecorder {
   }
 
   /**
-   * The sender reported looking at this email at `at`. Hits already stored from just before the
-   * report (their pixel often loads before the add-in's call arrives) become SELF and lose their
-   * notifications; later ones see the report through the context.
+   * The sender reported looking at this email at `at`: hits answered before the report are stored
+   * with its context read afresh, then those from just before it are corrected to SELF.
    */
   async selfViewed(ref: MailRef, at: number): Promise<void> {
-    this.contexts.forget(ref);
-    await this.flush(); // hits answered before the report are stored first, then corrected
-    if (!('t' in ref)) return;
-    const db = this.deps.database.db;
-    await db.transaction().execute(async (trx) => {
-      const rows = await trx
-        .selectFrom('email_events')
-        .select(['id', 'details'])
-        .where('tracked_email_id', '=', ref.t)
-        .where('type', 'in', ['OPEN', 'CLICK'])
-        .where('created', '>=', at - LIMITS.selfViewLeadMs)
-        .where('created', '<=', at)
-        .execute();
-      for (const r of rows) {
-        const d = JSON.parse(r.details) as Record<string, unknown> & { reasons?: string[] };
-        if (d.verdict === 'SELF') continue;
-        const details = { ...d, verdict: 'SELF', filterReason: 'SELF', reasons: [...(d.reasons ?? []), 'corrected: the sender was viewing this email at the time'] };
-        await trx.updateTable('email_events').set({ filtered: 1, details: JSON.stringify(details) }).where('id', '=', r.id).execute();
-      }
-      if (rows.length) await trx.deleteFrom('notifications').where('event_id', 'in', rows.map((r) => r.id)).execute();
-    });
+    this.deps.sink.forget(ref);
+    await this.flush();
+    await this.deps.sink.selfViewed(ref, at);
+  }
+
+  /**
+   * An open inferred from something other than the pixel (a logged reply): recorded, and notified,
+   * only when the email has no counted open yet. Answers whether it was recorded.
+   */
+  async inferOpen(o: InferredOpen): Promise<boolean> {
+    const { recorded, created } = await this.deps.sink.inferOpen(o);
+    this.notify(created);
+    return recorded;
+  }
+
+  private notify(created: Created[]) {
+    if (created.length) this.deps.onNotifications(created);
   }
 
   private schedule(ms: number) {
@@ -132,12 +123,13 @@ export class HitRecorder {
     }, ms);
   }
 
+  /** One batch at a time: while the store is busy, answered hits wait here (and in the journal). */
   private flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
       while (this.pending.length) {
         const batch = this.pending.splice(0, MAX_BATCH);
         try {
-          await this.process(batch);
+          this.notify(await this.deps.sink.store(batch));
           this.journal!.settled(batch.length);
         } catch (err) {
           // Kept in the journal and in memory: the next flush tries again.
@@ -150,187 +142,4 @@ export class HitRecorder {
     });
     return this.flushing;
   }
-
-  /**
-   * An open inferred from something other than the pixel (a logged reply): recorded, and notified,
-   * only when the email has no counted open yet. Answers whether it was recorded.
-   */
-  async inferOpen(o: InferredOpen): Promise<boolean> {
-    const ref: MailRef = o.trackedEmailId ? { t: o.trackedEmailId } : { d: o.deliveryId! };
-    const found = await this.contexts.get(ref);
-    if (!found || found.accountId !== o.accountId) return false;
-    if (await hasCountedOpen(this.deps.database.db, found)) return false;
-    // A reply names its author, which a shared pixel cannot.
-    const replier = o.recipient?.toLowerCase();
-    const mail = replier && !found.recipient && !found.anonymous ? { ...found, recipient: replier, who: replier } : found;
-    const hit: RawHit = { id: `inferred-${randomUUID()}`, at: o.at ?? Date.now(), kind: 'o', ref, method: 'GET', ip: '', headers: {} };
-    await this.store([{ hit, mail, verdict: { verdict: 'HUMAN', counted: true, reasons: [o.reason] }, inferred: true }]);
-    return true;
-  }
-
-  /** Classifies and stores a batch in one transaction; idempotent. */
-  private async process(hits: RawHit[]): Promise<void> {
-    const prepared: Prepared[] = [];
-    for (const hit of hits) {
-      const mail = await this.contexts.get(hit.ref);
-      if (!mail) continue; // signed by us, but its mail is gone: nothing to attribute it to
-      prepared.push({ hit, mail, verdict: this.classify(hit, mail) });
-    }
-    await this.store(prepared);
-  }
-
-  private async store(prepared: Prepared[]): Promise<void> {
-    if (!prepared.length) return;
-    const db = this.deps.database.db;
-    const created = await db.transaction().execute(async (trx) => {
-      const events = prepared.map((p) => eventRow(p.hit, p.mail, p.verdict, p.inferred));
-      await trx.insertInto('email_events').values(events).onConflict((oc) => oc.column('id').doNothing()).execute();
-      await this.inferOpens(trx, prepared);
-      const corrected = await this.correctBursts(trx, prepared);
-      return this.notify(trx, prepared.filter((p) => p.verdict.counted && !corrected.has(p.hit.id)));
-    });
-    if (created.length) this.deps.onNotifications(created);
-  }
-
-  private classify(hit: RawHit, mail: MailContext): Classification {
-    return classify({
-      kind: hit.kind === 'o' ? 'OPEN' : 'CLICK',
-      method: hit.method,
-      ip: hit.ip,
-      headers: hit.headers,
-      at: hit.at,
-      sentAt: mail.sentAt,
-      honeypot: hit.kind === 'h',
-      self: { blockedIps: mail.blockedIps, selfViewSince: mail.selfViewSince, senderIps: mail.senderIps },
-    });
-  }
-
-  /** A counted click with no counted open before it means the mail was opened (SPEC §5). */
-  private async inferOpens(trx: Kysely<Schema>, prepared: Prepared[]) {
-    for (const p of prepared) {
-      if (p.hit.kind !== 'c' || !p.verdict.counted) continue;
-      if (await hasCountedOpen(trx, p.mail)) continue;
-      const open: RawHit = { ...p.hit, id: `${p.hit.id}:open`, kind: 'o', url: undefined, link: undefined };
-      const row = eventRow(open, p.mail, { ...p.verdict, reasons: ['a click with no open before it (images were probably blocked)'] }, true);
-      await trx.insertInto('email_events').values(row).onConflict((oc) => oc.column('id').doNothing()).execute();
-    }
-  }
-
-  /**
-   * Security scanners open every link of a message within seconds, and hit the honeypot link no
-   * person can see. Such clicks (and the opens inferred from them) are corrected to SCANNER, and
-   * their notifications withdrawn from the history.
-   */
-  private async correctBursts(trx: Kysely<Schema>, prepared: Prepared[]): Promise<Set<string>> {
-    const corrected = new Set<string>();
-    const touched = new Map<string, MailContext>();
-    for (const p of prepared) if (p.hit.kind !== 'o') touched.set(p.mail.key, p.mail);
-    for (const mail of touched.values()) {
-      const clicks = await recentClicks(trx, mail, BURST_LOOKBACK_MS);
-      const honeypot = clicks.find((c) => c.honeypot);
-      const ids = honeypot
-        ? clicks.filter((c) => c.verdict !== 'SCANNER' && Math.abs(c.at - honeypot.at) < BURST_LOOKBACK_MS).map((c) => c.id)
-        : findScannerBursts(clicks.filter((c) => !c.honeypot));
-      const reason = honeypot ? 'the invisible honeypot link of this email was followed around the same time' : 'several links of this email were clicked within seconds';
-      for (const id of ids) {
-        await markScanner(trx, [id, `${id}:open`], reason);
-        corrected.add(id);
-      }
-    }
-    return corrected;
-  }
-
-  /** Notifications for counted hits, honouring each owner's choices (opens, clicks, first open only). */
-  private async notify(trx: Kysely<Schema>, counted: Prepared[]) {
-    const rows = [];
-    const firstOpens = new Set<string>();
-    for (const { mail, hit } of counted) {
-      const choices = mail.notifications;
-      if (!mail.ownerUserId || !choices) continue;
-      const type: 'OPEN' | 'CLICK' = hit.kind === 'o' ? 'OPEN' : 'CLICK';
-      if (type === 'OPEN' && !choices.opens) continue;
-      if (type === 'CLICK' && !choices.clicks) continue;
-      if (type === 'OPEN' && choices.firstOpenOnly) {
-        const key = `${mail.ownerUserId}:${mail.emailId}`;
-        if (firstOpens.has(key)) continue;
-        firstOpens.add(key);
-        const earlier = await trx.selectFrom('notifications').select('id').where('user_id', '=', mail.ownerUserId).where('email_id', '=', mail.emailId).where('type', '=', 'OPEN').executeTakeFirst();
-        if (earlier) continue;
-      }
-      rows.push({ id: randomUUID(), account_id: mail.accountId, user_id: mail.ownerUserId, event_id: hit.id, type, who: mail.who, subject: mail.subject, url: hit.kind === 'c' ? (hit.url ?? null) : null, email_id: mail.emailId, at: hit.at, read_at: null });
-    }
-    if (!rows.length) return [];
-    // A replayed hit already has its notification: the unique event_id keeps it single.
-    const inserted = await trx.insertInto('notifications').values(rows).onConflict((oc) => oc.column('event_id').doNothing()).returning(['id', 'seq']).execute();
-    const seqOf = new Map(inserted.map((r) => [r.id, Number(r.seq)]));
-    return rows
-      .filter((r) => seqOf.has(r.id))
-      .map((r) => ({ id: r.id, type: r.type, who: r.who, subject: r.subject, ...(r.url ? { url: r.url } : {}), at: new Date(r.at).toISOString(), emailId: r.email_id, read: false, userId: r.user_id, seq: seqOf.get(r.id)! }));
-  }
-}
-
-function eventRow(hit: RawHit, mail: MailContext, c: Classification, inferred = false) {
-  // Device data only for people seen directly: proxies hide it, and anonymous contacts keep none.
-  const ua = hit.headers['user-agent'];
-  const device = !mail.anonymous && c.verdict === 'HUMAN' ? describeUserAgent(ua, c.verdict) : {};
-  const details = {
-    ...(hit.kind !== 'o' && hit.url ? { url: hit.url } : {}),
-    verdict: c.verdict,
-    reasons: mail.anonymous ? [] : c.reasons,
-    ...(c.counted ? {} : { filterReason: c.verdict }),
-    ...(inferred ? { inferred: true } : {}),
-    ...(hit.kind === 'h' ? { honeypot: true } : {}),
-    ...(!mail.anonymous && ua ? { userAgent: ua.slice(0, 512) } : {}),
-    ...device,
-  };
-  return {
-    id: hit.id,
-    account_id: mail.accountId,
-    type: hit.kind === 'o' ? 'OPEN' : 'CLICK',
-    recipient: mail.recipient,
-    campaign_id: mail.campaignId,
-    delivery_id: mail.deliveryId,
-    tracked_email_id: mail.trackedEmailId,
-    user_id: mail.ownerUserId,
-    link_index: hit.kind === 'c' ? (hit.link ?? null) : null,
-    created: hit.at,
-    sent_by_id: mail.sentBy.id,
-    sent_by_created: mail.sentBy.created,
-    filtered: c.counted ? 0 : 1,
-    details: JSON.stringify(details),
-  };
-}
-
-function scoped(trx: Kysely<Schema>, mail: MailContext) {
-  let q = trx.selectFrom('email_events').where('account_id', '=', mail.accountId);
-  q = mail.deliveryId ? q.where('delivery_id', '=', mail.deliveryId) : q.where('tracked_email_id', '=', mail.trackedEmailId);
-  return q;
-}
-
-async function hasCountedOpen(trx: Kysely<Schema>, mail: MailContext): Promise<boolean> {
-  const row = await scoped(trx, mail).select('id').where('type', '=', 'OPEN').where('filtered', '=', 0).executeTakeFirst();
-  return !!row;
-}
-
-async function recentClicks(trx: Kysely<Schema>, mail: MailContext, lookback: number) {
-  const rows = await scoped(trx, mail)
-    .select(['id', 'created', 'link_index', 'details'])
-    .where('type', '=', 'CLICK')
-    .where('created', '>=', Date.now() - lookback)
-    .execute();
-  return rows.map((r) => {
-    const d = JSON.parse(r.details) as { verdict: Classification['verdict']; honeypot?: boolean };
-    return { id: r.id, at: Number(r.created), linkIndex: r.link_index === null ? -1 : Number(r.link_index), verdict: d.verdict, honeypot: !!d.honeypot };
-  });
-}
-
-async function markScanner(trx: Kysely<Schema>, ids: string[], reason: string) {
-  const rows = await trx.selectFrom('email_events').select(['id', 'details']).where('id', 'in', ids).execute();
-  for (const r of rows) {
-    const d = JSON.parse(r.details) as Record<string, unknown> & { reasons?: string[] };
-    if (d.verdict === 'SCANNER') continue;
-    const details = { ...d, verdict: 'SCANNER', filterReason: 'SCANNER', reasons: [...(d.reasons ?? []), `corrected: ${reason}`] };
-    await trx.updateTable('email_events').set({ filtered: 1, details: JSON.stringify(details) }).where('id', '=', r.id).execute();
-  }
-  await trx.deleteFrom('notifications').where('event_id', 'in', ids).execute();
 }

@@ -1,33 +1,36 @@
-// The delivery thread (see delivery-thread.ts): its own database connection, relay, DKIM signer and
-// tracking keys, running the DeliveryWorker and taking deliveries handed over by the main thread.
+// The background thread (see thread.ts): its own database connection, relay, DKIM signer and
+// tracking keys, running the DeliveryWorker with the deliveries the main thread hands over, and the
+// HitStore with the hits the recorder sends. Hit calls run one after another, in the order sent.
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../db/index.js';
 import { createLogger } from '../log.js';
+import { copyPreparer } from '../queue/copy.js';
+import { DkimSigner } from '../queue/dkim.js';
+import { mailboxRelay, smtpRelay } from '../queue/relay.js';
+import { DeliveryWorker } from '../queue/worker.js';
 import { sendStatusHook } from '../send/status-hook.js';
-import { loadTrackingKeys } from '../tracking/keys.js';
 import { TrackingContext } from '../tracking/context.js';
-import { copyPreparer } from './copy.js';
-import { DkimSigner } from './dkim.js';
-import type { FromThread, ThreadData, ToThread } from './delivery-thread.js';
-import { mailboxRelay, smtpRelay } from './relay.js';
-import { DeliveryWorker } from './worker.js';
+import { HitStore } from '../tracking/hit-store.js';
+import { loadTrackingKeys } from '../tracking/keys.js';
+import type { FromThread, HitCall, ThreadData, ToThread } from './thread.js';
 
 const port = parentPort!;
 const { config, owner, concurrency } = workerData as ThreadData;
 const send = (m: FromThread) => port.postMessage(m);
 
 async function main() {
-  const logger = createLogger(config.logLevel).child({ component: 'queue' });
+  const logger = createLogger(config.logLevel).child({ component: 'background' });
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, durableCommits: false, poolSize: 4 });
   const tracking = new TrackingContext(database.db, await loadTrackingKeys(database.db, config.trackingKeys), config.publicUrl);
   const relay = config.relayUrl ? smtpRelay(config.relayUrl, { poolSize: config.relayPoolSize, sourceIp: config.relaySourceIp }) : mailboxRelay(config.dataDir);
+  const hits = new HitStore({ database });
   let reported = -1;
   const worker = new DeliveryWorker({
     database,
     journalDir: path.join(config.dataDir, 'journal'),
     relay,
-    logger,
+    logger: logger.child({ component: 'queue' }),
     timing: config.queue,
     concurrency,
     owner,
@@ -39,12 +42,27 @@ async function main() {
     },
   });
   await worker.start();
+
+  let calls: Promise<void> = Promise.resolve();
+  const run = (c: HitCall) => (c.op === 'store' ? hits.store(c.hits) : c.op === 'selfViewed' ? hits.selfViewed(c.ref, c.at) : hits.inferOpen(c.open));
+  const call = (id: number, c: HitCall) => {
+    calls = calls.then(() =>
+      run(c).then(
+        (value) => send({ type: 'reply', id, value }),
+        (err: Error) => send({ type: 'reply', id, error: err.message || String(err) }),
+      ),
+    );
+  };
+
   port.on('message', (m: ToThread) => {
     if (m.type === 'take') worker.take(m.claimed);
     else if (m.type === 'wake') worker.wake();
-    else if (m.type === 'forget') tracking.forget(m.accountId);
+    else if (m.type === 'forget-account') tracking.forget(m.accountId);
+    else if (m.type === 'forget-mail') calls = calls.then(() => hits.forget(m.ref)); // after the hits sent before it
+    else if (m.type === 'call') call(m.id, m.call);
     else if (m.type === 'stop') {
       void (async () => {
+        await calls;
         await worker.stop();
         await relay.close();
         await database.close();

@@ -1,0 +1,169 @@
+// The background thread runs what must not compete with the event loop that answers clients:
+// relaying (MIME parsing, tracking, DKIM, the SMTP conversation with the relay, recording outcomes)
+// and storing tracking hits (classifying, writing, correcting, notifying). This is the main thread's
+// side: it hands freshly accepted deliveries over and keeps count of how busy the thread is, passes
+// hits to store and answers back (as a HitSink), restarts the thread if it dies, and stops it last.
+import { Worker } from 'node:worker_threads';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { Claimed } from '../store/queue.js';
+import type { Handoff } from '../queue/accept.js';
+import { workerOwner } from '../queue/worker.js';
+import type { Created, HitSink, InferredOpen, RawHit } from '../tracking/recorder.js';
+import type { MailRef } from '../tracking/tokens.js';
+
+/** Calls into the thread's HitStore, answered by a `reply` with the same id. */
+export type HitCall =
+  | { op: 'store'; hits: RawHit[] }
+  | { op: 'selfViewed'; ref: MailRef; at: number }
+  | { op: 'inferOpen'; open: InferredOpen };
+
+export type ToThread =
+  | { type: 'take'; claimed: Claimed[] }
+  | { type: 'wake' }
+  | { type: 'forget-account'; accountId: string }
+  | { type: 'forget-mail'; ref: MailRef }
+  | { type: 'call'; id: number; call: HitCall }
+  | { type: 'stop' };
+export type FromThread =
+  | { type: 'ready' }
+  | { type: 'load'; inFlight: number }
+  | { type: 'reply'; id: number; value?: unknown; error?: string }
+  | { type: 'stopped' }
+  | { type: 'failed'; message: string };
+
+export interface ThreadData {
+  config: Config;
+  owner: string;
+  concurrency: number;
+}
+
+export class BackgroundThread implements Handoff, HitSink {
+  private worker!: Worker;
+  private alive = false;
+  private inFlight = 0;
+  private reserved = 0;
+  private stopping = false;
+  private readonly owner = workerOwner();
+  private nextCall = 1;
+  private readonly calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+  private constructor(
+    private readonly entry: URL,
+    private readonly config: Config,
+    private readonly concurrency: number,
+    private readonly logger: Logger,
+  ) {}
+
+  static async start(entry: URL, config: Config, concurrency: number, logger: Logger): Promise<BackgroundThread> {
+    const thread = new BackgroundThread(entry, config, concurrency, logger);
+    await thread.spawn();
+    return thread;
+  }
+
+  // ---- deliveries (Handoff) ----
+
+  reserve(n: number) {
+    const slots = this.stopping || !this.alive ? 0 : Math.max(0, Math.min(n, this.concurrency - this.inFlight - this.reserved));
+    this.reserved += slots;
+    return { owner: this.owner, leaseUntil: Date.now() + this.config.queue.lease, slots };
+  }
+
+  release(slots: number): void {
+    this.reserved = Math.max(0, this.reserved - slots);
+  }
+
+  take(claimed: Claimed[]): void {
+    this.release(claimed.length);
+    if (!claimed.length) return;
+    this.inFlight += claimed.length; // until the thread reports its own count
+    this.post({ type: 'take', claimed });
+  }
+
+  wake(): void {
+    this.post({ type: 'wake' });
+  }
+
+  /** The account's tracking settings changed: the thread's tracking context reads them again. */
+  forgetAccount(accountId: string): void {
+    this.post({ type: 'forget-account', accountId });
+  }
+
+  // ---- tracking hits (HitSink) ----
+
+  store(hits: RawHit[]): Promise<Created[]> {
+    return this.call({ op: 'store', hits }) as Promise<Created[]>;
+  }
+
+  forget(ref: MailRef): void {
+    this.post({ type: 'forget-mail', ref });
+  }
+
+  selfViewed(ref: MailRef, at: number): Promise<void> {
+    return this.call({ op: 'selfViewed', ref, at }) as Promise<void>;
+  }
+
+  inferOpen(open: InferredOpen): Promise<{ recorded: boolean; created: Created[] }> {
+    return this.call({ op: 'inferOpen', open }) as Promise<{ recorded: boolean; created: Created[] }>;
+  }
+
+  /** Finishes the deliveries in flight (the thread records them) and ends the thread. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const stopped = new Promise<void>((resolve) => {
+      this.worker.on('message', (m: FromThread) => m.type === 'stopped' && resolve());
+      this.worker.once('exit', () => resolve());
+    });
+    this.post({ type: 'stop' });
+    await stopped;
+    await this.worker.terminate();
+  }
+
+  private call(call: HitCall): Promise<unknown> {
+    // While the thread restarts, callers keep their work and try again (the recorder does).
+    if (!this.alive) return Promise.reject(new Error('the background thread is restarting'));
+    const id = this.nextCall++;
+    return new Promise((resolve, reject) => {
+      this.calls.set(id, { resolve, reject });
+      this.post({ type: 'call', id, call });
+    });
+  }
+
+  private post(message: ToThread) {
+    if (this.alive) this.worker.postMessage(message);
+  }
+
+  private spawn(): Promise<void> {
+    const data: ThreadData = { config: this.config, owner: this.owner, concurrency: this.concurrency };
+    this.worker = new Worker(this.entry, { workerData: data, name: 'mailbeacon-background' });
+    return new Promise((resolve, reject) => {
+      this.worker.on('message', (m: FromThread) => {
+        if (m.type === 'ready') {
+          this.alive = true;
+          resolve();
+        } else if (m.type === 'load') this.inFlight = m.inFlight;
+        else if (m.type === 'reply') this.settle(m);
+        else if (m.type === 'failed') reject(new Error(`the background thread could not start: ${m.message}`));
+      });
+      this.worker.on('error', (err) => this.logger.error({ err }, 'the background thread failed'));
+      this.worker.on('exit', (code) => {
+        this.alive = false;
+        for (const { reject: fail } of this.calls.values()) fail(new Error('the background thread stopped'));
+        this.calls.clear();
+        if (this.stopping) return;
+        // Its leases run out and are taken over by the new thread, and the recorder sends its hits
+        // again: nothing is lost.
+        this.logger.error({ code }, 'the background thread stopped unexpectedly; starting a new one');
+        this.inFlight = 0;
+        setTimeout(() => void this.spawn().catch((err) => this.logger.fatal({ err }, 'cannot restart the background thread')), 1000);
+      });
+    });
+  }
+
+  private settle(m: Extract<FromThread, { type: 'reply' }>) {
+    const pending = this.calls.get(m.id);
+    this.calls.delete(m.id);
+    if (m.error === undefined) pending?.resolve(m.value);
+    else pending?.reject(new Error(m.error));
+  }
+}
