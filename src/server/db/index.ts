@@ -41,6 +41,8 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   return openSqlite(path.join(opts.dataDir, 'mailbeacon.db'), opts.durableCommits ?? true);
 }
 
+const BUSY_TIMEOUT_MS = 10_000;
+
 function openSqlite(file: string, durableCommits: boolean): Database {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const conn = new SQLite(file);
@@ -48,7 +50,7 @@ function openSqlite(file: string, durableCommits: boolean): Database {
   conn.pragma('journal_mode = WAL');
   conn.pragma(`synchronous = ${durableCommits ? 'FULL' : 'NORMAL'}`);
   conn.pragma('foreign_keys = ON');
-  conn.pragma('busy_timeout = 10000');
+  conn.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   const db = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(conn) }) });
   const wal = durableCommits ? undefined : new WalSync(`${file}-wal`);
   return {
@@ -65,7 +67,7 @@ function openSqlite(file: string, durableCommits: boolean): Database {
 
 /**
  * Transactions take the write lock when they begin (`BEGIN IMMEDIATE`): the server writes from two
- * connections (the delivery thread has its own), and a transaction that read first and wrote later
+ * connections (the background thread has its own), and a transaction that read first and wrote later
  * could find the other's commit in between and fail where waiting would have done.
  */
 class ImmediateSqliteDialect extends SqliteDialect {
@@ -76,7 +78,23 @@ class ImmediateSqliteDialect extends SqliteDialect {
   createDriver(): Driver {
     return new (class extends SqliteDriver {
       async beginTransaction(connection: DatabaseConnection) {
-        await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+        // SQLite's own wait for the lock sleeps, and would stop this thread's event loop with it:
+        // ask without waiting, and wait here, asynchronously, while the other connection finishes.
+        const started = Date.now();
+        await connection.executeQuery(CompiledQuery.raw('pragma busy_timeout = 0'));
+        try {
+          for (let pause = 1; ; pause = Math.min(pause * 2, 8)) {
+            try {
+              await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+              return;
+            } catch (err) {
+              if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() - started > BUSY_TIMEOUT_MS) throw err;
+              await new Promise((r) => setTimeout(r, pause));
+            }
+          }
+        } finally {
+          await connection.executeQuery(CompiledQuery.raw(`pragma busy_timeout = ${BUSY_TIMEOUT_MS}`));
+        }
       }
     })(this.settings);
   }

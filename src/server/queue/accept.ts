@@ -93,19 +93,24 @@ export function acceptor(database: Database, timing: QueueTiming, worker: Handof
     while (waiting.length) {
       const group = waiting.slice(0, MAX_GROUP);
       waiting = waiting.slice(MAX_GROUP);
-      const outcomes = await commitTogether(database, timing, group)
-        .then(async (o) => (await database.sync(), o)) // on disk before anyone is told "accepted"
-        .catch((err: unknown) => group.map(() => ({ err })));
+      const outcomes = await commitTogether(database, timing, group).catch((err: unknown) => group.map(() => ({ err })));
       for (const [i, p] of group.entries()) {
         // Groups of two processes lock several rows each (contacts, sendIds) and can deadlock on them;
         // PostgreSQL then fails one accept. Retried alone, it no longer holds a group's rows while it waits.
         const o = outcomes[i];
-        if ('err' in o && isDeadlock(o.err)) outcomes[i] = await commitTogether(database, timing, [p]).then(async ([r]) => (await database.sync(), r), (err: unknown) => ({ err }));
+        if ('err' in o && isDeadlock(o.err)) outcomes[i] = await commitTogether(database, timing, [p]).then(([r]) => r, (err: unknown) => ({ err }));
       }
-      const ours = await stillOurs(group, outcomes);
-      group.forEach((p, i) => settle(p, outcomes[i], ours));
+      // The next group commits while this one waits for the disk: a sync covers every commit made
+      // before it began, so each group is still on disk before anyone is told "accepted".
+      void settleGroup(group, outcomes);
     }
     committing = false;
+  }
+
+  async function settleGroup(group: Pending[], outcomes: Array<{ queued: Enqueued } | { err: unknown }>) {
+    const synced = await database.sync().then(() => outcomes, (err: unknown) => group.map(() => ({ err })));
+    const ours = await stillOurs(group, synced);
+    group.forEach((p, i) => settle(p, synced[i], ours));
   }
 
   return {

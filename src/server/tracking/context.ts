@@ -22,7 +22,7 @@ export class TrackingContext {
     this.signer = new TrackingSigner(keys);
   }
 
-  /** Drops the cached base here and in every context that asked to follow this one (the delivery thread). */
+  /** Drops the cached base here and in every context that asked to follow this one (the background thread). */
   forget(accountId: string): void {
     this.bases.delete(accountId);
     for (const listener of this.listeners) listener(accountId);
