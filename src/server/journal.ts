@@ -22,10 +22,12 @@ export class Journal<T> {
     openHere.add(this.file);
   }
 
-  /** Records `entry` before the caller acts on it; pair with `settled()` once it is committed. */
-  append(entry: T): void {
-    fs.writeSync(this.fd, JSON.stringify(entry) + '\n');
+  /** Records `entry` before the caller acts on it; pair with `settled()` once it is committed. Answers the line written. */
+  append(entry: T): string {
+    const line = JSON.stringify(entry);
+    fs.writeSync(this.fd, line + '\n');
     this.pending++;
+    return line;
   }
 
   /** `count` appended entries are now in the database; an empty journal is truncated. */

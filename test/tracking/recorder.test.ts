@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/server/log.js';
 import { sortableId } from '../../src/server/secrets.js';
-import { HitRecorder, type Created, type HitSink, type RawHit } from '../../src/server/tracking/recorder.js';
+import { HitRecorder, type Created, type HitLine, type HitSink, type RawHit } from '../../src/server/tracking/recorder.js';
 import type { MailRef } from '../../src/server/tracking/tokens.js';
 
 const dirs: string[] = [];
@@ -37,7 +37,8 @@ class ScriptedSink implements HitSink {
     this.open?.();
     this.gate = undefined;
   }
-  async store(hits: RawHit[]): Promise<Created[]> {
+  async store(lines: HitLine[]): Promise<Created[]> {
+    const hits = lines.map((l) => JSON.parse(l) as RawHit);
     this.log.push(`store ${hits.length}`);
     await this.gate;
     if (this.failNext > 0) {

@@ -9,12 +9,12 @@ import type { Logger } from '../log.js';
 import type { Claimed } from '../store/queue.js';
 import type { Handoff } from '../queue/accept.js';
 import { workerOwner } from '../queue/worker.js';
-import type { Created, HitSink, InferredOpen, RawHit } from '../tracking/recorder.js';
+import type { Created, HitLine, HitSink, InferredOpen } from '../tracking/recorder.js';
 import type { MailRef } from '../tracking/tokens.js';
 
 /** Calls into the thread's HitStore, answered by a `reply` with the same id. */
 export type HitCall =
-  | { op: 'store'; hits: RawHit[] }
+  | { op: 'store'; hits: HitLine[] }
   | { op: 'selfViewed'; ref: MailRef; at: number }
   | { op: 'inferOpen'; open: InferredOpen };
 
@@ -91,7 +91,7 @@ export class BackgroundThread implements Handoff, HitSink {
 
   // ---- tracking hits (HitSink) ----
 
-  store(hits: RawHit[]): Promise<Created[]> {
+  store(hits: HitLine[]): Promise<Created[]> {
     return this.call({ op: 'store', hits }) as Promise<Created[]>;
   }
 

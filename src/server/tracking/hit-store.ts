@@ -9,7 +9,7 @@ import type { Schema } from '../db/schema.js';
 import { classify, describeUserAgent, findScannerBursts, LIMITS, type Classification } from './classify.js';
 import { type MailContext, MailContexts } from './mail-context.js';
 import type { MailRef } from './tokens.js';
-import type { Created, HitSink, InferredOpen, RawHit } from './recorder.js';
+import type { Created, HitLine, HitSink, InferredOpen, RawHit } from './recorder.js';
 
 interface Prepared {
   hit: RawHit;
@@ -77,9 +77,10 @@ export class HitStore implements HitSink {
   }
 
   /** Classifies and stores a batch in one transaction (idempotent); answers the notifications it created. */
-  async store(hits: RawHit[]): Promise<Created[]> {
+  async store(lines: HitLine[]): Promise<Created[]> {
     const prepared: Prepared[] = [];
-    for (const hit of hits) {
+    for (const line of lines) {
+      const hit = JSON.parse(line) as RawHit;
       const mail = await this.contexts.get(hit.ref);
       if (!mail) continue; // signed by us, but its mail is gone: nothing to attribute it to
       prepared.push({ hit, mail, verdict: this.classify(hit, mail) });
