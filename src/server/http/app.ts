@@ -71,7 +71,9 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     logController: new RequestLog({ requestIdLogLabel: 'correlationId' }),
-    trustProxy: ctx.config.trustProxy,
+    // One hop, the load balancer: the client is the address it appended (the last X-Forwarded-For
+    // entry), never what the client wrote before it.
+    trustProxy: ctx.config.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
     // Click tokens carry their destination URL, so path parameters can be long.
     routerOptions: { maxParamLength: 8192 },
     // Idle keep-alive sockets are closed at shutdown; busy ones finish their request first.

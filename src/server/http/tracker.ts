@@ -61,11 +61,16 @@ function tokenOf(url: string): string | undefined {
   }
 }
 
+/**
+ * Behind one load balancer (TRUST_PROXY), the client is the last X-Forwarded-For address: the one the
+ * balancer appended. Earlier ones come from the client and can say anything. Fastify's
+ * `trustProxy` (app.ts) picks the same address for every other route.
+ */
 function clientIp(req: IncomingMessage, trustProxy: boolean): string {
   if (trustProxy) {
     const forwarded = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    if (first) return first;
+    const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)?.split(',').pop()?.trim();
+    if (last) return last;
   }
   return req.socket.remoteAddress ?? '';
 }
