@@ -27,7 +27,7 @@
 import { isbotMatch } from 'isbot';
 import type { Verdict } from '../../shared/api.js';
 import {
-  BOT_UAS, GMAIL_PREFETCH_UA, MAIL_CLIENT_UA, MAIL_PROXY_UAS, SCANNER_UAS,
+  BOT_UAS, GMAIL_PREFETCH_UA, MAIL_PROXY_UAS, SCANNER_UAS,
   compileRanges, findRange, firstMatch, maskAddress, matchReferer, matchUa, parseAddress,
   type Address, type IpRange,
 } from './signals.js';
@@ -197,8 +197,7 @@ function automationRule(ctx: Ctx): Decision | null {
   if (isBareMozilla(ctx.ua)) return { verdict: 'BOT', reasons: ["bare 'Mozilla/5.0' user agent: no browser sends that for a click"] };
   const bot = matchUa(BOT_UAS, ctx.ua);
   if (bot) return { verdict: 'BOT', reasons: [bot.name] };
-  // isbot is a crawler list: it also flags mail clients with plain product-token UAs.
-  if (MAIL_CLIENT_UA.test(ctx.ua) || !isCrawler(ctx.ua)) return null;
+  if (!isCrawler(ctx.ua)) return null;
   return { verdict: 'BOT', reasons: [`isbot: user agent matches '${isbotMatch(ctx.ua) ?? 'a crawler pattern'}'`] };
 }
 

@@ -9,20 +9,23 @@ export type DeviceType = 'COMPUTER' | 'MOBILE' | 'TABLET';
 export interface BrowserInfo { name: string; family: string; producer?: string; version?: string[] }
 export interface DeviceFields { browser?: BrowserInfo; deviceType?: DeviceType }
 
-/** Apple MPP's fetcher sends exactly this and nothing else (Mailgun, SocketLabs; peers.md §4). */
 // isbot runs one large regular expression (microseconds a call); hits repeat a few user agents.
 const crawlerSeen = new Map<string, boolean>();
 
-/** isbot's verdict, remembered for the most recent user agents. */
+/**
+ * isbot says crawler, and it is not a mail client: isbot is a crawler list and also flags mail
+ * clients with plain product-token user agents. Remembered for the most recent user agents.
+ */
 export function isCrawler(ua: string): boolean {
   let known = crawlerSeen.get(ua);
   if (known === undefined) {
     if (crawlerSeen.size >= 5000) crawlerSeen.clear();
-    crawlerSeen.set(ua, (known = isbot(ua)));
+    crawlerSeen.set(ua, (known = !MAIL_CLIENT_UA.test(ua) && isbot(ua)));
   }
   return known;
 }
 
+/** Apple MPP's fetcher sends exactly this and nothing else (Mailgun, SocketLabs; peers.md §4). */
 export function isBareMozilla(ua: string): boolean {
   return /^Mozilla\/5\.0$/.test(ua.trim());
 }
@@ -123,7 +126,7 @@ function deviceTypeOf(ua: string): DeviceType | undefined {
 /** A fetcher rather than a person's device: describing it would invent device data. */
 function isFetcher(ua: string): boolean {
   return isBareMozilla(ua) || [MAIL_PROXY_UAS, SCANNER_UAS, BOT_UAS].some((list) => matchUa(list, ua) !== undefined)
-    || GMAIL_PREFETCH_UA.pattern.test(ua) || (isCrawler(ua) && !MAIL_CLIENT_UA.test(ua));
+    || GMAIL_PREFETCH_UA.pattern.test(ua) || isCrawler(ua);
 }
 
 /**
