@@ -1,4 +1,4 @@
-// `mailbeacon <command>`: the package's bin. Reads the same variables as the server (SPEC §2).
+// `mailbeacon <command>`: the package's bin. Reads the same variables as the server (docs/product.md §2).
 import { ConfigError, loadConfig } from './config.js';
 import { UsageError } from './commands/args.js';
 

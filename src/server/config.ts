@@ -1,4 +1,4 @@
-// Configuration comes only from the environment (SPEC §2), read once at start and validated here,
+// Configuration comes only from the environment (docs/product.md §2), read once at start and validated here,
 // so a bad value stops the process with one line that names the variable and what it accepts.
 import path from 'node:path';
 
@@ -56,7 +56,7 @@ type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-/** Reads and validates every variable of SPEC §2; throws ConfigError on the first bad one. */
+/** Reads and validates every variable of docs/product.md §2; throws ConfigError on the first bad one. */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const read = (name: string) => {
     const v = env[name];

@@ -1,7 +1,7 @@
-// Request and response shapes of Mailbeacon's own API (`/api/v1`, SPEC §6), imported by the backend
-// and by the add-in. HubSpot-compatible shapes (SPEC §3) are in `hubspot.ts`.
+// Request and response shapes of Mailbeacon's own API (`/api/v1`, docs/product.md §6), imported by the backend
+// and by the add-in. HubSpot-compatible shapes (docs/product.md §3) are in `hubspot.ts`.
 
-/** HubSpot's error shape, used by every error response (SPEC §3). */
+/** HubSpot's error shape, used by every error response (docs/product.md §3). */
 export interface ApiErrorBody {
   status: 'error';
   category: string;

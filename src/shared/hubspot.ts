@@ -1,4 +1,4 @@
-// HubSpot-compatible shapes (SPEC §3): what `@hubspot/api-client` sends and expects.
+// HubSpot-compatible shapes (docs/product.md §3): what `@hubspot/api-client` sends and expects.
 
 /** `SmtpApiTokenView`; `password` only in the answers to create and password-reset. */
 export interface SmtpToken {

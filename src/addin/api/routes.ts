@@ -1,4 +1,4 @@
-// Every backend path the add-in calls, in one table (SPEC §3, §6).
+// Every backend path the add-in calls, in one table (docs/product.md §3, §6).
 const e = encodeURIComponent;
 
 export const routes = {

@@ -1,4 +1,4 @@
-// The live list of opens and clicks (UX.md "Activity tab"), also the companion page's body.
+// The live list of opens and clicks (docs/product.md §7, "Activity tab"), also the companion page's body.
 import { useState, type ReactNode } from 'react';
 import { Caption1, Text, ToggleButton } from '@fluentui/react-components';
 import type { NotificationItem } from '../../shared/api.js';

@@ -1,4 +1,4 @@
-// The Email tab while writing: This email (Log/Track), Recipients, Templates (UX.md).
+// The Email tab while writing: This email (Log/Track), Recipients, Templates (docs/product.md §7).
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { LinkSummary } from '../../shared/api.js';
 import { ensureComposeState, setLog, setTrack, type ComposeDeps } from '../logic/compose-flow.js';

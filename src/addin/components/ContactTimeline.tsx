@@ -1,4 +1,4 @@
-// A contact's card and timeline (UX.md "Any mail"): logged emails with attachment chips, sends,
+// A contact's card and timeline (docs/product.md §7, "Any mail"): logged emails with attachment chips, sends,
 // opens and clicks, newest first, loading more as the user scrolls.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Button, Caption1, Spinner, Subtitle2, Text, makeStyles, tokens } from '@fluentui/react-components';

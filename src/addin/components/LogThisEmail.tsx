@@ -1,5 +1,5 @@
 // "Log this email" on a read item: the copy, with its attachments, on each contact's timeline; then
-// where it went instead of the button (UX.md).
+// where it went instead of the button (docs/product.md §7).
 import { useState } from 'react';
 import { Button, Caption1, Text } from '@fluentui/react-components';
 import type { LoggedEmailResult } from '../../shared/api.js';

@@ -1,4 +1,4 @@
-// One Persona per recipient: who they are to Mailbeacon before the email goes (UX.md "Recipients").
+// One Persona per recipient: who they are to Mailbeacon before the email goes (docs/product.md §7, "Recipients").
 import { useEffect, useRef, useState } from 'react';
 import { Caption1, Subtitle2 } from '@fluentui/react-components';
 import { ContactLine } from './ContactLine.js';

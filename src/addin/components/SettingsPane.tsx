@@ -1,4 +1,4 @@
-// The Settings tab (UX.md): server and sign-out, defaults for new emails, never-log list,
+// The Settings tab (docs/product.md §7): server and sign-out, defaults for new emails, never-log list,
 // notifications, blocked IPs, pixel position. Each change is saved at once, with a quiet confirmation.
 import { useRef, useState } from 'react';
 import { Button, Caption1, Radio, RadioGroup, Subtitle2, Switch, Text } from '@fluentui/react-components';

@@ -1,4 +1,4 @@
-// Signed out (UX.md): server address, access token, where to get one, and what happens next.
+// Signed out (docs/product.md §7): server address, access token, where to get one, and what happens next.
 import { useState, type FormEvent } from 'react';
 import { Button, Caption1, Field, Input, MessageBar, MessageBarBody, Subtitle2, Text } from '@fluentui/react-components';
 import { ApiError, createApi, normalizeBackendUrl, type ApiConfig, type MailbeaconApi } from '../api/client.js';

@@ -1,4 +1,4 @@
-// Templates (UX.md): search the published ones, preview one personalised for the first recipient,
+// Templates (docs/product.md §7): search the published ones, preview one personalised for the first recipient,
 // then insert it at the cursor or send it through the single-send API.
 import { useEffect, useState } from 'react';
 import { Button, Caption1, SearchBox, Spinner, Subtitle2, Text } from '@fluentui/react-components';

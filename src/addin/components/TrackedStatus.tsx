@@ -1,4 +1,4 @@
-// The user's own tracked mail (UX.md "reading"): the headline, then each open and click, newest first,
+// The user's own tracked mail (docs/product.md §7, "reading"): the headline, then each open and click, newest first,
 // with a verdict chip. Opening it here is the sender's own view, which the backend must not count.
 import { useEffect, useState } from 'react';
 import { Caption1, Spinner, Subtitle2, Text } from '@fluentui/react-components';

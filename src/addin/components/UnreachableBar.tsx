@@ -1,4 +1,4 @@
-// The warning when the backend does not answer (UX.md): sending is never blocked, the user is told
+// The warning when the backend does not answer (docs/product.md §7): sending is never blocked, the user is told
 // what that means, and can retry.
 import { Button, MessageBar, MessageBarActions, MessageBarBody } from '@fluentui/react-components';
 import { useServices } from './services.js';

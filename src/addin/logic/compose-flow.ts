@@ -73,7 +73,7 @@ export async function placePixel(deps: ComposeDeps, trackingId: string): Promise
   const { host, api, settings } = deps;
   if (!api) return null;
   try {
-    // Plain-text mail cannot carry a pixel (SPEC §5), and HTML in a text body is an error.
+    // Plain-text mail cannot carry a pixel (docs/product.md §5), and HTML in a text body is an error.
     if ((await host.getBodyType()) !== 'html') return null;
     const envelope = await new Email(host).envelope();
     const result = await api.registerTracked(Email.trackedInput(envelope, trackingId, '', false, settings.pixelPosition));

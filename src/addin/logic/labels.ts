@@ -1,4 +1,4 @@
-// Words for backend values: verdict chips, feed lines, timeline entries (UX.md).
+// Words for backend values: verdict chips, feed lines, timeline entries (docs/product.md §7).
 import type { EngagementEvent, NotificationItem, TimelineEntry, TrackedEmailView, Verdict } from '../../shared/api.js';
 
 export const VERDICT_LABEL: Record<Verdict, string> = {

@@ -1,4 +1,4 @@
-// Which recipients Mailbeacon will log, before anything is sent (UX.md "Recipients"): the user's
+// Which recipients Mailbeacon will log, before anything is sent (docs/product.md §7, "Recipients"): the user's
 // never-log list wins, then the user's own domain, then the contact lookup.
 import type { Contact } from '../../shared/api.js';
 import { relativeTime } from './relative-time.js';

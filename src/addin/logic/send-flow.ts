@@ -101,7 +101,7 @@ async function runSend(deps: SendDeps, progress: Progress, isLate: () => boolean
 }
 
 async function trackLinks(deps: SendDeps, state: ComposeState, snapshot: EmailSnapshot, isLate: () => boolean): Promise<StepResult> {
-  // Plain-text mail is not tracked (SPEC §5).
+  // Plain-text mail is not tracked (docs/product.md §5).
   if (snapshot.bodyType !== 'html') return 'skipped';
   const needsPixel = state.pixel === null;
   const input = Email.trackedInput(snapshot, state.trackingId, snapshot.html, needsPixel, deps.settings.pixelPosition);

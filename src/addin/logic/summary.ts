@@ -1,4 +1,4 @@
-// The line under the Log/Track switches (UX.md): what tracking will do to this email.
+// The line under the Log/Track switches (docs/product.md §7): what tracking will do to this email.
 import type { LinkSkipReason, LinkSummary } from '../../shared/api.js';
 import type { BodyType } from '../office/host.js';
 

@@ -1,4 +1,4 @@
-// Personalization of a template (SPEC §6): `{{ contact.firstname }}` comes from the recipient's
+// Personalization of a template (docs/product.md §6): `{{ contact.firstname }}` comes from the recipient's
 // contact, `{{ custom.order_id }}` from the small form in the pane.
 import type { Contact, Template } from '../../shared/api.js';
 

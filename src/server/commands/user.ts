@@ -1,4 +1,4 @@
-// `mailbeacon user add|list|remove|token`: prints one JSON line per result (SPEC §2).
+// `mailbeacon user add|list|remove|token`: prints one JSON line per result (docs/product.md §2).
 import { UsageError, parse } from './args.js';
 import type { Config } from '../config.js';
 import { migrate, openDatabase } from '../db/index.js';

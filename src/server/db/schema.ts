@@ -8,7 +8,7 @@ export interface AccountsTable {
   created_at: number;
   /** Host of the account's custom tracking domain (its tracking URLs use it). */
   tracking_domain: Generated<string | null>;
-  /** 1: contacts without a legal basis are tracked anonymously (SPEC §5, privacy). */
+  /** 1: contacts without a legal basis are tracked anonymously (docs/product.md §5, privacy). */
   privacy: Generated<number>;
   /** JSON array of addresses and domains never logged for anyone in the account. */
   never_log: Generated<string>;

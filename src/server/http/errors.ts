@@ -1,4 +1,4 @@
-// Every error answers in HubSpot's shape (SPEC §3), with the request's correlationId, which is
+// Every error answers in HubSpot's shape (docs/product.md §3), with the request's correlationId, which is
 // also on every log line of that request.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';

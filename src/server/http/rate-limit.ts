@@ -1,4 +1,4 @@
-// The per-account API rate limit (SPEC §2 API_RATE_LIMIT): every authenticated REST call counts;
+// The per-account API rate limit (docs/product.md §2 API_RATE_LIMIT): every authenticated REST call counts;
 // over the limit the answer is HubSpot's `429` with policy TEN_SECONDLY_ROLLING (which the official
 // client recognises) and a Retry-After. Per-second buckets over a rolling ten seconds: in memory on
 // SQLite (one process), in the database on PostgreSQL so that every process shares one count.

@@ -1,4 +1,4 @@
-// Values no database column can hold are refused up front (SPEC §8: bad input gets a 4xx):
+// Values no database column can hold are refused up front (docs/product.md §8: bad input gets a 4xx):
 // - U+0000 in a string or key: no field means anything with it, and PostgreSQL's text type cannot
 //   store it (a 500 deep inside a query), while SQLite stored it quietly;
 // - a number that is not finite: ajv's type coercion turns `?limit=Infinity` (and JSON's `1e400`)

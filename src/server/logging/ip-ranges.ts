@@ -1,4 +1,4 @@
-// The user's blocked IPs (SPEC §6): single IPv4/IPv6 addresses or CIDR ranges.
+// The user's blocked IPs (docs/product.md §6): single IPv4/IPv6 addresses or CIDR ranges.
 import net from 'node:net';
 
 /** `a.b.c.d`, an IPv6 address, or either with `/prefix`; answers the family or 0 when not one. */

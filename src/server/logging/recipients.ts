@@ -1,4 +1,4 @@
-// Whose timeline a logged email goes on (SPEC §6, HubSpot F25–F27). Pure: the caller brings the
+// Whose timeline a logged email goes on (docs/product.md §6; HubSpot's knowledge base on never-log lists and contact logging rules). Pure: the caller brings the
 // lists and looks the contacts up.
 import type { SkipReason } from '../../shared/api.js';
 import { domainOf, isAddress, normalizeAddress, onNeverLogList } from './addresses.js';

@@ -3,7 +3,7 @@
 import addressparser from 'nodemailer/lib/addressparser';
 import { isPlainAddress } from '../smtp/rules.js';
 
-// HubSpot answers INVALID_TO_ADDRESS for these local parts (reference §1 F10).
+// HubSpot answers INVALID_TO_ADDRESS for these local parts (the sendResult list of HubSpot's single-send API documentation).
 const ROLE_LOCAL_PARTS = new Set([
   'abuse',
   'no-reply',

@@ -1,4 +1,4 @@
-// One single send (SPEC §3): what can be decided at request time is answered at once as a COMPLETE
+// One single send (docs/product.md §3): what can be decided at request time is answered at once as a COMPLETE
 // status with its sendResult and nothing is queued; otherwise the published template is rendered for
 // the recipient, built as MIME and queued like SMTP mail (same queue, same tracking), and the status
 // completes when the queue settles the To delivery. Every answer is committed before it is given.

@@ -1,4 +1,4 @@
-// What the SMTP API accepts (SPEC §4), as smtp-server callbacks: who may log in, which senders and
+// What the SMTP API accepts (docs/product.md §4), as smtp-server callbacks: who may log in, which senders and
 // recipients pass, and when a message counts as accepted (only once it is durably queued).
 import type { SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import type { Kysely } from 'kysely';

@@ -11,7 +11,7 @@ export interface AccountSettings {
   neverLog: string[];
   /** Logging creates contacts for unknown recipients. */
   createContacts: boolean;
-  /** Contacts without a legal basis are tracked anonymously (SPEC §5). */
+  /** Contacts without a legal basis are tracked anonymously (docs/product.md §5). */
   privacy: boolean;
   trackingDomain: string | null;
 }

@@ -1,5 +1,5 @@
 // Addresses we no longer send to: hard bounces (and manual entries). Transactional mail ignores
-// subscriptions but never goes to a hard-bounced address (SPEC §3).
+// subscriptions but never goes to a hard-bounced address (docs/product.md §3).
 import type { Kysely } from 'kysely';
 import type { Schema, SuppressionsTable } from '../db/schema.js';
 

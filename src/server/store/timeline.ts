@@ -1,4 +1,4 @@
-// A contact's timeline (SPEC §6): logged emails, transactional sends, opens and clicks, newest first.
+// A contact's timeline (docs/product.md §6): logged emails, transactional sends, opens and clicks, newest first.
 // Each source is read in the same order from the cursor on and the pages are merged, so paging is
 // stable: the cursor is the (at, kind, id) of the last entry seen, and every source compares with it
 // the same way JS does (ids are fixed-shape ASCII, ordered alike by every collation).

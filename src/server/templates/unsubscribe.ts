@@ -1,4 +1,4 @@
-// Marketing templates carry an unsubscribe link; transactional ones do not (SPEC §6). Mailbeacon
+// Marketing templates carry an unsubscribe link; transactional ones do not (docs/product.md §6). Mailbeacon
 // sends only transactional mail, so the link is a placeholder (`%%unsubscribe_link%%`) for whatever
 // sends the marketing mail to fill in. A template that places `{{ unsubscribe_link }}` itself gets
 // no footer.

@@ -1,5 +1,5 @@
 /**
- * Who opened, who clicked (SPEC §5): one verdict per tracking hit, with the reasons behind it.
+ * Who opened, who clicked (docs/product.md §5): one verdict per tracking hit, with the reasons behind it.
  *
  * Precedence — the first rule that fires decides; then the method floor applies.
  *

@@ -114,7 +114,7 @@ export class HitStore implements HitSink {
     });
   }
 
-  /** A counted click with no counted open before it means the mail was opened (SPEC §5). */
+  /** A counted click with no counted open before it means the mail was opened (docs/product.md §5). */
   private async inferOpens(trx: Kysely<Schema>, prepared: Prepared[]) {
     for (const p of prepared) {
       if (p.hit.kind !== 'c' || !p.verdict.counted) continue;

@@ -22,14 +22,14 @@ export const MAIL_PROXY_UAS: readonly UaSignal[] = [
 ];
 
 // Gmail's delivery-time prefetcher: "… Chrome/42.0.2311.135 Safari/537.36 Edge/12.246 Mozilla/5.0"
-// (mautic PR #10245; peers.md §4). isbot calls it human.
+// (mautic/mautic PR #10245 on GitHub). isbot calls it human.
 export const GMAIL_PREFETCH_UA: UaSignal = {
   pattern: /Chrome\/42\.0\.2311\.135 .*Edge\/12\.246/, name: 'Gmail prefetch bot (Chrome/42 Edge/12.246)',
 };
 
 // Security products announcing themselves. Vendors do not document these strings; the tokens are
-// the ones public bot filters match (peers.md §4: "Barracuda, Mimecast, Proofpoint, IronPort, Sophos,
-// Trend Micro, Forcepoint…") — lore, but a product name in a UA is not something a person sends.
+// the ones public bot filters match (e.g. the lists in mautic/mautic and in the isbot package:
+// Barracuda, Mimecast, Proofpoint, IronPort, Sophos, Trend Micro, Forcepoint…) — lore, but a product name in a UA is not something a person sends.
 export const SCANNER_UAS: readonly UaSignal[] = [
   { pattern: /Barracuda/i, name: 'Barracuda' },
   { pattern: /Mimecast/i, name: 'Mimecast' },

@@ -25,7 +25,7 @@ export function isCrawler(ua: string): boolean {
   return known;
 }
 
-/** Apple MPP's fetcher sends exactly this and nothing else (Mailgun, SocketLabs; peers.md §4). */
+/** Apple MPP's fetcher sends exactly this and nothing else (as Mailgun's and SocketLabs' public notes on Apple Mail Privacy Protection describe). */
 export function isBareMozilla(ua: string): boolean {
   return /^Mozilla\/5\.0$/.test(ua.trim());
 }
@@ -131,7 +131,7 @@ function isFetcher(ua: string): boolean {
 
 /**
  * HubSpot Email Events `browser`/`deviceType` for a user agent. Nothing for proxies, scanners and
- * bots (SPEC §5: MAIL_PROXY is counted but carries no device data); pass the verdict to also drop
+ * bots (docs/product.md §5: MAIL_PROXY is counted but carries no device data); pass the verdict to also drop
  * it for every non-HUMAN event (an MPP prefetch uses the Apple Mail UA but is no one's device).
  */
 export function describeUserAgent(ua: string | undefined, verdict?: Verdict): DeviceFields {

@@ -1,4 +1,4 @@
-// Click and open tracking for one HTML body (SPEC §5). Pure string work, no DOM and no Node APIs:
+// Click and open tracking for one HTML body (docs/product.md §5). Pure string work, no DOM and no Node APIs:
 // the backend runs it on outbound mail and the Outlook add-in runs it to preview what will happen.
 // Only href values are replaced and one insertion is made; every other byte is kept, so a message
 // that renders today renders the same after tracking.

@@ -1,4 +1,4 @@
-// Contacts and their timelines (SPEC §6): `/api/v1/contacts`.
+// Contacts and their timelines (docs/product.md §6): `/api/v1/contacts`.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';

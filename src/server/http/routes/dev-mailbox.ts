@@ -1,4 +1,4 @@
-// The dev mailbox (SPEC §2): with no RELAY_URL, delivered mail is kept under DATA_DIR and shown here
+// The dev mailbox (docs/product.md §2): with no RELAY_URL, delivered mail is kept under DATA_DIR and shown here
 // as a mail client would — images load (the pixel records an open) and links go through the tracker.
 // Only this machine may look at it.
 import fs from 'node:fs';

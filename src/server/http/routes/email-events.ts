@@ -1,4 +1,4 @@
-// HubSpot's Email Events API: `/email/public/v1/events` and campaign statistics (SPEC §3).
+// HubSpot's Email Events API: `/email/public/v1/events` and campaign statistics (docs/product.md §3).
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';

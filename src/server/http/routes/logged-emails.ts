@@ -1,4 +1,4 @@
-// Logging one-to-one email from the add-in (SPEC §6): `/api/v1/logged-emails`, and downloads of the
+// Logging one-to-one email from the add-in (docs/product.md §6): `/api/v1/logged-emails`, and downloads of the
 // logged attachments, `/api/v1/attachments/{id}`.
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';

@@ -1,4 +1,4 @@
-// Notifications (SPEC §6): the live feed as server-sent events (resumable with Last-Event-ID), the
+// Notifications (docs/product.md §6): the live feed as server-sent events (resumable with Last-Event-ID), the
 // history with read/unread, and Web Push subscriptions for the companion page.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';

@@ -1,4 +1,4 @@
-// Settings (SPEC §6): the signed-in user's (`/api/v1/settings`) and the account's (`/api/v1/account`).
+// Settings (docs/product.md §6): the signed-in user's (`/api/v1/settings`) and the account's (`/api/v1/account`).
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';

@@ -1,4 +1,4 @@
-// HubSpot's single-send API (SPEC §3): `POST /marketing/v3/transactional/single-email/send` and the
+// HubSpot's single-send API (docs/product.md §3): `POST /marketing/v3/transactional/single-email/send` and the
 // send status it answers, `GET /marketing/v3/email/send-statuses/{statusId}`.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';

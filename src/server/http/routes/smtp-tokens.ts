@@ -1,4 +1,4 @@
-// SMTP API tokens, HubSpot's `/marketing/v3/transactional/smtp-tokens` (SPEC §3).
+// SMTP API tokens, HubSpot's `/marketing/v3/transactional/smtp-tokens` (docs/product.md §3).
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';

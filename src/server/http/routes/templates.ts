@@ -1,4 +1,4 @@
-// Templates, HubSpot's transactional "emails" (`/api/v1/emails`, SPEC §6): a draft that is edited and
+// Templates, HubSpot's transactional "emails" (`/api/v1/emails`, docs/product.md §6): a draft that is edited and
 // previewed, and the version captured at the last publish, which is what single send sends.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';

@@ -1,4 +1,4 @@
-// One-to-one tracking for the add-in (SPEC §6): register an email, get its HTML tracked and its
+// One-to-one tracking for the add-in (docs/product.md §6): register an email, get its HTML tracked and its
 // pixel, see its opens and clicks, and report the sender's own views.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
