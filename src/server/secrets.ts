@@ -1,5 +1,5 @@
 // Identifiers, credentials and how they are stored. Credentials are random, shown once, and kept
-// only as hashes: access tokens (256-bit) as SHA-256, SMTP passwords as scrypt (SPEC: a slow hash).
+// only as hashes: access tokens (256-bit) as SHA-256, SMTP passwords as scrypt (a slow hash, docs/product.md §3).
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
 
