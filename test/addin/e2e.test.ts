@@ -208,7 +208,7 @@ describe('the add-in in Chromium, served by the real backend', { timeout: 60_000
     await step('rewriting links (POST /api/v1/tracked-emails at send)', async () => {
       expect(state.item.body).toMatch(/href="[^"]*\/t\/c\/[^"]+"/);
       expect(state.item.body).not.toContain('href="https://acme.test/pricing"');
-      // A typed URL stays as typed (SPEC §5).
+      // A typed URL stays as typed (docs/product.md §5).
       expect(state.item.body).toContain('href="https://acme.test">https://acme.test</a>');
     });
     const tracked = await step('finding the tracked email by its tracking id', () => api<{ id: string; subject: string; recipients: string[] }>(`/api/v1/tracked-emails/${trackingId}`));

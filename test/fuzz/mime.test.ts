@@ -1,4 +1,4 @@
-// MIME fuzzing (SPEC §4, §5): the byte-preserving editor on generated, malformed messages. Parsing
+// MIME fuzzing (docs/product.md §4, §5): the byte-preserving editor on generated, malformed messages. Parsing
 // and writing never throw; with nothing edited (or an edit that changes nothing) the output is the
 // input byte for byte; with the real tracking transform every part it did not edit is byte-identical
 // and every part it edited decodes to exactly what the transform returned. Deep nesting and huge

@@ -1,4 +1,4 @@
-// REST fuzzing (SPEC §3, §8): every authenticated route gets fast-check generated bodies, queries and
+// REST fuzzing (docs/product.md §3, §8): every authenticated route gets fast-check generated bodies, queries and
 // path parameters. Write routes get only input that is certainly invalid, and must answer 4xx in
 // HubSpot's error shape and store nothing; read routes may answer 2xx, but never 5xx, and must not
 // change anything either. The spec table must name every route the app registers.

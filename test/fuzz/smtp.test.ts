@@ -1,4 +1,4 @@
-// SMTP fuzzing (SPEC §4, §8): fast-check generated sessions against the real server on raw sockets —
+// SMTP fuzzing (docs/product.md §4, §8): fast-check generated sessions against the real server on raw sockets —
 // random commands and arguments, pipelined batches, lines past 1000 bytes, NUL and 8-bit bytes,
 // garbage AUTH, hang-ups mid-command and mid-DATA. Every byte the server sends must be a well-formed
 // reply; the server stays up; and a message is queued exactly when a logged-in session got

@@ -1,4 +1,4 @@
-// Tracking-token fuzzing (SPEC §5): random, mutated and truncated tokens, oddly encoded. The pixel
+// Tracking-token fuzzing (docs/product.md §5): random, mutated and truncated tokens, oddly encoded. The pixel
 // URL always answers the GIF and the link URL always 404 without a Location (never an open redirect);
 // no event is recorded for any of them; the server survives every one.
 import fc from 'fast-check';

@@ -1,5 +1,5 @@
 // A logged reply from a recipient of a tracked email that was never seen opened records an inferred
-// open (SPEC §5), once; replies from anyone else, or to other mail, record nothing.
+// open (docs/product.md §5), once; replies from anyone else, or to other mail, record nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/server/db/index.js';
 import type { LoggedEmailResult, Page, TimelineEntry } from '../../src/shared/api.js';

@@ -1,4 +1,4 @@
-// Isolation (SPEC §3, §8): two accounts with real data of every kind. Every API route answers 401
+// Isolation (docs/product.md §3, §8): two accounts with real data of every kind. Every API route answers 401
 // without a valid token; every route that takes an id answers 404 to the other account's id and
 // changes nothing; lists and lookups never show the other's rows; and ids the other account owns,
 // sent in a body, reach nothing of theirs. The route table must cover every registered route.

@@ -1,4 +1,4 @@
-// Secrets never reach the logs (SPEC §8): one server session at LOG_LEVEL=trace does everything that
+// Secrets never reach the logs (docs/product.md §8): one server session at LOG_LEVEL=trace does everything that
 // handles a credential — the CLI issuing access tokens, SMTP token passwords created and reset, SMTP
 // AUTH PLAIN and LOGIN (right, wrong, and with the fields swapped), Bearer and `?access_token=`
 // (right and wrong), a relay with a password, tracking keys from the environment, single send and

@@ -5,7 +5,7 @@ import { runCli } from '../helpers/server.js';
 const KEY = 'k1:' + 'x'.repeat(32);
 
 describe('configuration', () => {
-  it('uses the SPEC §2 defaults when nothing is set', () => {
+  it('uses the docs/product.md §2 defaults when nothing is set', () => {
     const c = loadConfig({}, '/srv/mb');
     expect(c).toMatchObject({
       port: 3000,

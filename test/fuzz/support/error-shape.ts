@@ -1,4 +1,4 @@
-// HubSpot's error shape (SPEC §3), checked on a raw answer: what every refusal must look like.
+// HubSpot's error shape (docs/product.md §3), checked on a raw answer: what every refusal must look like.
 const CATEGORIES = new Set(['VALIDATION_ERROR', 'OBJECT_NOT_FOUND', 'UNAUTHORIZED', 'RATE_LIMITS', 'CONFLICT', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
