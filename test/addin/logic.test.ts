@@ -17,7 +17,7 @@ import type { NotificationItem } from '../../src/shared/api.js';
 import { contact, template } from './fake-api.js';
 
 describe('tracking summary', () => {
-  it('counts tracked links and typed URLs left alone, as UX.md words it', () => {
+  it('counts tracked links and typed URLs left alone, as docs/product.md §7 words it', () => {
     const links = { tracked: 4, skipped: [{ url: 'https://acme.test', reason: 'TYPED_URL' as const }, { url: 'mailto:a@b.c', reason: 'NOT_HTTP' as const }] };
     expect(trackingSummary({ track: true, bodyType: 'html', links, recipientCount: 1 })).toEqual(['4 links will be tracked · 1 typed URL left as is']);
   });
@@ -74,7 +74,7 @@ describe('labels', () => {
     expect(trackedHeadline({ opens: 1, clicks: 0 })).toBe('Tracked · opened once');
     expect(trackedHeadline({ opens: 0, clicks: 0 })).toBe('Tracked · not opened yet');
   });
-  it('words the feed as UX.md does', () => {
+  it('words the feed as docs/product.md §7 does', () => {
     expect(feedLine({ type: 'OPEN', who: 'Ann Lee', subject: 'Pricing for Acme' })).toEqual({ lead: 'Ann Lee opened', subject: 'Pricing for Acme' });
     expect(feedLine({ type: 'CLICK', who: '', url: 'https://acme.test/pricing/', subject: 'Renewal' })).toEqual({ lead: 'Someone clicked acme.test/pricing in', subject: 'Renewal' });
   });
