@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromBase64, utf8 } from '../../src/addin/logic/bytes.js';
 import { filterFeed, mergeFeed } from '../../src/addin/logic/feed.js';
-import { htmlToText } from '../../src/addin/logic/html-text.js';
+import { htmlToText } from '../../src/shared/html-text.js';
 import { newTrackingId, syntheticMessageId } from '../../src/addin/logic/ids.js';
 import { eventLine, feedLine, loggedTo, timelineLine, trackedHeadline, VERDICT_LABEL } from '../../src/addin/logic/labels.js';
 import { encodeMultipart } from '../../src/addin/logic/multipart.js';

@@ -3,7 +3,7 @@
 import type { LoggedEmailInput, TrackedEmailInput, PixelPosition } from '../../shared/api.js';
 import type { AttachmentInfo, BodyType, EmailAddress, OfficeHost, Recipients } from '../office/host.js';
 import { fromBase64, utf8 } from '../logic/bytes.js';
-import { escapeHtml, htmlToText } from '../logic/html-text.js';
+import { escapeHtml, htmlToText } from '../../shared/html-text.js';
 import { TRACKING_HEADER } from '../logic/ids.js';
 import type { FilePart } from '../logic/multipart.js';
 

@@ -5,6 +5,7 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import type { TimelineEntry, TimelineEntryType, Verdict } from '../../shared/api.js';
+import { htmlWords } from '../../shared/html-text.js';
 import { attachmentRef, attachmentsOf } from './logged-emails.js';
 
 export interface TimelineCursor {
@@ -201,18 +202,4 @@ export function snippet(text: string, html: string): string {
   let words = text.replace(/\s+/g, ' ').trim();
   if (!words) words = htmlWords(html);
   return words.length > SNIPPET ? words.slice(0, SNIPPET - 1).trimEnd() + '…' : words;
-}
-
-function htmlWords(html: string): string {
-  return html
-    .replace(/<(style|script|head|title)\b[\s\S]*?<\/\1\s*>/gi, ' ')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&nbsp;/gi, ' ')
-    .replace(/&lt;/gi, '<')
-    .replace(/&gt;/gi, '>')
-    .replace(/&quot;/gi, '"')
-    .replace(/&#39;|&apos;/gi, "'")
-    .replace(/&amp;/gi, '&')
-    .replace(/\s+/g, ' ')
-    .trim();
 }

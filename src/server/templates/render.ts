@@ -1,7 +1,7 @@
 // Rendering a template for one recipient: subject and text as they are, HTML with every value
 // escaped, and the tokens that had no value. Marketing templates get an unsubscribe link.
 import { type Compiled, engineFor, flattenErrors, type Part } from './engine.js';
-import { htmlToText } from './html-text.js';
+import { htmlToText } from '../../shared/html-text.js';
 import { withUnsubscribe } from './unsubscribe.js';
 
 export interface Scope {
