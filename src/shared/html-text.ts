@@ -6,7 +6,7 @@ import { decodeHTML, decodeHTMLAttribute } from 'entities';
 
 const DROPPED = /<(head|style|script|title)\b[\s\S]*?<\/\1\s*>|<!--[\s\S]*?-->/gi;
 const LINK = /<a\b[^>]*?\bhref\s*=\s*("([^"]*)"|'([^']*)')[^>]*>([\s\S]*?)<\/a\s*>/gi;
-const BLOCK_END = /<\/(p|div|h[1-6]|li|tr|table|blockquote|pre|ul|ol)\s*>|<br\s*\/?>|<hr\b[^>]*>/gi;
+const BLOCK_END = /<\/(p|div|h[1-6]|tr|table|blockquote|pre|ul|ol)\s*>|<br\s*\/?>|<hr\b[^>]*>/gi;
 
 export interface TextOptions {
   /** Spell out where web links go, "words (https://…)": what a reader of the text needs. Default true. */
