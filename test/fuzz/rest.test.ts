@@ -5,8 +5,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/server/db/index.js';
-import { isAddress, isDomain, cleanNeverLog } from '../../src/server/logging/addresses.js';
-import { cleanBlockedIps } from '../../src/server/logging/ip-ranges.js';
+import { isAddress, isDomain, cleanNeverLog } from '../../src/shared/addresses.js';
+import { cleanBlockedIps } from '../../src/shared/ip-ranges.js';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
 import { startSink, type Sink } from '../helpers/sink.js';

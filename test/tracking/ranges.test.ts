@@ -1,6 +1,6 @@
 // Address-range matching used by the classifier (blocked IPs, sender IPs, known networks).
 import { describe, expect, it } from 'vitest';
-import { compileRanges, firstMatch, parseAddress } from '../../src/server/tracking/signals.js';
+import { compileRanges, firstMatch, parseAddress } from '../../src/shared/ip-ranges.js';
 
 const ranges = compileRanges([
   { cidr: '203.0.113.0/24', name: 'doc-v4' },

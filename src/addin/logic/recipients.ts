@@ -1,25 +1,13 @@
 // Which recipients Mailbeacon will log, before anything is sent (docs/product.md §7, "Recipients"): the user's
 // never-log list wins, then the user's own domain, then the contact lookup.
 import type { Contact } from '../../shared/api.js';
+import { domainOf, onNeverLogList } from '../../shared/addresses.js';
 import { relativeTime } from './relative-time.js';
 
 export type RecipientClass = 'never-log' | 'internal' | 'external';
 
-export const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
-
-export function isNeverLog(address: string, neverLog: string[]): boolean {
-  const a = address.trim().toLowerCase();
-  const domain = domainOf(a);
-  return neverLog.some((entry) => {
-    const e = entry.trim().toLowerCase().replace(/^@/, '');
-    if (!e) return false;
-    // An address matches itself; a domain matches itself and its subdomains.
-    return e.includes('@') ? e === a : domain === e || domain.endsWith('.' + e);
-  });
-}
-
 export function classifyRecipient(address: string, opts: { neverLog: string[]; userAddress: string }): RecipientClass {
-  if (isNeverLog(address, opts.neverLog)) return 'never-log';
+  if (onNeverLogList(address, opts.neverLog)) return 'never-log';
   if (opts.userAddress && domainOf(address) === domainOf(opts.userAddress)) return 'internal';
   return 'external';
 }

@@ -1,4 +1,5 @@
 // `mailbeacon user add|list|remove|token`: prints one JSON line per result (docs/product.md §2).
+import { isAddress, normalizeAddress } from '../../shared/addresses.js';
 import { UsageError, parse } from './args.js';
 import type { Config } from '../config.js';
 import { migrate, openDatabase } from '../db/index.js';
@@ -6,16 +7,14 @@ import { issueAccessToken } from '../store/access-tokens.js';
 import { findAccountByName } from '../store/accounts.js';
 import { addUser, findUser, listUsers, removeUser, UserError, type User } from '../store/users.js';
 
-const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
-
 const line = (v: unknown) => process.stdout.write(JSON.stringify(v) + '\n');
 const userLine = (u: User) => ({ id: u.id, email: u.email, name: u.name, account: u.account, createdAt: new Date(u.createdAt).toISOString() });
 
 function emailArg(positionals: string[], sub: string): string {
   const email = positionals[0];
   if (!email) throw new UsageError(`\`mailbeacon user ${sub}\` needs an email address.`);
-  if (!EMAIL.test(email)) throw new UsageError(`"${email}" is not an email address.`);
-  return email.toLowerCase();
+  if (!isAddress(email)) throw new UsageError(`"${email}" is not an email address.`);
+  return normalizeAddress(email);
 }
 
 export async function userCommand(config: Config, args: string[]): Promise<number> {

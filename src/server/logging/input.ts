@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import { ApiError } from '../http/errors.js';
 import type { LoggedEmailInput } from '../../shared/api.js';
-import { isAddress, normalizeAddress } from './addresses.js';
+import { isAddress, normalizeAddress } from '../../shared/addresses.js';
 import { schemaErrors } from './validate.js';
 import { unstorable } from '../http/storable.js';
 

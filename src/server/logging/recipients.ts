@@ -1,7 +1,7 @@
 // Whose timeline a logged email goes on (docs/product.md §6; HubSpot's knowledge base on never-log lists and contact logging rules). Pure: the caller brings the
 // lists and looks the contacts up.
 import type { SkipReason } from '../../shared/api.js';
-import { domainOf, isAddress, normalizeAddress, onNeverLogList } from './addresses.js';
+import { domainOf, isAddress, normalizeAddress, onNeverLogList } from '../../shared/addresses.js';
 
 export interface RecipientRules {
   /** The signed-in user's own address. */

@@ -1,6 +1,6 @@
 // A logged reply to a tracked email proves the recipient read it (HubSpot infers an open from a reply too: knowledge base, "email tracking"; docs/product.md §5): which tracked email
 // and which recipient, if any. Pure; the store finds the candidates.
-import { normalizeAddress } from './addresses.js';
+import { normalizeAddress } from '../../shared/addresses.js';
 
 export interface TrackedCandidate {
   id: string;

@@ -10,6 +10,7 @@ import { FailureThrottle, isLoopback } from '../security/throttle.js';
 import { currentPasswordHash, findSmtpToken } from '../store/smtp-tokens.js';
 import { suppressedAmong } from '../store/suppressions.js';
 import { prepareIncoming } from './incoming.js';
+import { isAddress } from '../../shared/addresses.js';
 
 export interface SmtpUser {
   tokenId: string;
@@ -34,15 +35,9 @@ export function reply(code: number, message: string): Error & { responseCode: nu
   return Object.assign(new Error(message), { responseCode: code });
 }
 
-// A syntactically plain address: local@domain.tld, no spaces, quotes or brackets.
-const ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
-
 /** What SMTP token ids look like (secrets.newId): a username of another shape is not logged. */
 const TOKEN_ID = /^[a-z0-9]{16}$/;
 
-export function isPlainAddress(address: string): boolean {
-  return address.length <= 254 && ADDRESS.test(address);
-}
 
 export function smtpRules(deps: SmtpRulesDeps): Partial<SMTPServerOptions> {
   const { db, logger } = deps;
@@ -119,7 +114,7 @@ export function smtpRules(deps: SmtpRulesDeps): Partial<SMTPServerOptions> {
       void (async () => {
         await currentUser(session);
         if (!address.address) throw reply(553, 'A sender address is required (MAIL FROM cannot be empty here)');
-        if (!isPlainAddress(address.address)) throw reply(553, `Sender address <${address.address}> is not a valid address`);
+        if (!isAddress(address.address)) throw reply(553, `Sender address <${address.address}> is not a valid address`);
         const declared = typeof address.args === 'object' && typeof address.args.SIZE === 'string' ? Number(address.args.SIZE) : 0;
         if (declared > deps.maxBytes) throw reply(552, `Message size exceeds the limit of ${deps.maxBytes} bytes`);
       })().then(() => callback(), (err) => callback(withCode(err, logger)));
@@ -128,7 +123,7 @@ export function smtpRules(deps: SmtpRulesDeps): Partial<SMTPServerOptions> {
     onRcptTo(address, session, callback) {
       void (async () => {
         const user = await currentUser(session);
-        if (!isPlainAddress(address.address)) throw reply(553, `Recipient address <${address.address}> is not a valid address`);
+        if (!isAddress(address.address)) throw reply(553, `Recipient address <${address.address}> is not a valid address`);
         if (session.envelope.rcptTo.length >= maxRecipients) throw reply(452, `Too many recipients: at most ${maxRecipients} per message; send the rest in another message`);
         const suppressed = await suppressedAmong(db, user.accountId, [address.address]);
         if (suppressed.size) throw reply(550, `<${address.address}> bounced before and is suppressed; mail to it is not sent`);

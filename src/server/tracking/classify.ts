@@ -28,9 +28,9 @@ import { isbotMatch } from 'isbot';
 import type { Verdict } from '../../shared/api.js';
 import {
   BOT_UAS, GMAIL_PREFETCH_UA, MAIL_PROXY_UAS, SCANNER_UAS,
-  compileRanges, findRange, firstMatch, maskAddress, matchReferer, matchUa, parseAddress,
-  type Address, type IpRange,
+  findRange, matchReferer, matchUa, type IpRange,
 } from './signals.js';
+import { type Address, compileRanges, firstMatch, maskAddress, parseAddress } from '../../shared/ip-ranges.js';
 import {
   chromeMajor, chromeVersionsBehind, isAppleMailUa, isBareMozilla, isBrowserLike, isCrawler, lastChromeFor, osLabel,
 } from './user-agent.js';

@@ -2,7 +2,7 @@
 // each with where it comes from. Entries marked "lore" are practitioner knowledge (blog posts,
 // other projects' filters) rather than something the vendor publishes; they only ever add weight
 // or a reason, they never decide a verdict on their own.
-import { isIP } from 'node:net';
+import { type Address, compileRanges, firstMatch } from '../../shared/ip-ranges.js';
 
 export interface UaSignal { pattern: RegExp; name: string }
 
@@ -189,90 +189,8 @@ export const IP_RANGES: readonly IpRange[] = [
   { cidr: '209.222.80.0/21', owner: 'Barracuda', role: 'mail-security', lore: true },
 ];
 
-export interface Address { address: string; family: 'ipv4' | 'ipv6' }
-
-/** Parses a client address; IPv4-mapped IPv6 (`::ffff:1.2.3.4`, `::ffff:102:304`) becomes IPv4. */
-export function parseAddress(raw: string | undefined): Address | undefined {
-  const text = (raw ?? '').trim().replace(/^\[|\]$/g, '').replace(/%.*$/, '');
-  const mapped = /^(?:(?:0{1,4}:){5}|::)ffff:(.+)$/i.exec(text)?.[1];
-  if (mapped !== undefined) return parseAddress(mappedToV4(mapped));
-  const v = isIP(text);
-  if (v === 4) return { address: text, family: 'ipv4' };
-  if (v === 6) return { address: text.toLowerCase(), family: 'ipv6' };
-  return undefined;
-}
-
-function mappedToV4(tail: string): string {
-  if (isIP(tail) === 4) return tail;
-  const m = /^([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(tail);
-  if (!m) return tail;
-  const [hi, lo] = [parseInt(m[1], 16), parseInt(m[2], 16)];
-  return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
-}
-
-/** "203.0.113.0/24", "2001:db8::/32" or a single address; undefined when unusable. */
-export function parseCidr(entry: string): { base: Address; prefix: number } | undefined {
-  const [addr, bits] = entry.trim().split('/');
-  const base = parseAddress(addr);
-  if (!base) return undefined;
-  const max = base.family === 'ipv4' ? 32 : 128;
-  let prefix = bits === undefined ? max : Number(bits);
-  // An IPv4-mapped IPv6 prefix (::ffff:203.0.113.0/120) covers IPv4 /24.
-  if (base.family === 'ipv4' && /:/.test(addr ?? '') && bits !== undefined) prefix -= 96;
-  return Number.isInteger(prefix) && prefix >= 0 && prefix <= max ? { base, prefix } : undefined;
-}
-
-/** An address as one number (IPv4 in 32 bits, IPv6 in 128), so a range test is a mask and a compare. */
-function toBig(a: Address): bigint {
-  if (a.family === 'ipv4') return a.address.split('.').reduce((n, octet) => (n << 8n) | BigInt(Number(octet)), 0n);
-  let text = a.address;
-  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text); // an embedded IPv4 tail is two groups
-  if (v4) {
-    const [p, q, r, t] = v4.slice(1).map(Number);
-    text = `${text.slice(0, v4.index)}${((p << 8) | q).toString(16)}:${((r << 8) | t).toString(16)}`;
-  }
-  const [head, tail] = text.split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail === undefined ? [] : tail ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  return groups.reduce((n, g) => (n << 16n) | BigInt(parseInt(g, 16) || 0), 0n);
-}
-
-export interface CompiledRange<T> {
-  entry: T;
-  family: Address['family'];
-  base: bigint;
-  mask: bigint;
-}
-
-/** Each entry keeps its own range, so a match can name the entry that matched. */
-export function compileRanges<T extends { cidr: string }>(entries: readonly T[]): Array<CompiledRange<T>> {
-  const out: Array<CompiledRange<T>> = [];
-  for (const entry of entries) {
-    const c = parseCidr(entry.cidr);
-    if (!c) continue;
-    const bits = c.base.family === 'ipv4' ? 32n : 128n;
-    const mask = ((1n << bits) - 1n) ^ ((1n << (bits - BigInt(c.prefix))) - 1n);
-    out.push({ entry, family: c.base.family, base: toBig(c.base) & mask, mask });
-  }
-  return out;
-}
-
-export function firstMatch<T>(compiled: ReadonlyArray<CompiledRange<T>>, addr: Address | undefined): T | undefined {
-  if (!addr || !compiled.length) return undefined;
-  const n = toBig(addr);
-  return compiled.find((c) => c.family === addr.family && (n & c.mask) === c.base)?.entry;
-}
-
 const KNOWN_RANGES = compileRanges(IP_RANGES);
 
 export function findRange(addr: Address | undefined): IpRange | undefined {
   return firstMatch(KNOWN_RANGES, addr);
-}
-
-/** "17.58.x" / "2a01:111:x": enough to show the range without storing a person's address. */
-export function maskAddress(addr: Address): string {
-  return addr.family === 'ipv4'
-    ? `${addr.address.split('.').slice(0, 2).join('.')}.x`
-    : `${addr.address.split(':').slice(0, 2).join(':')}:x`;
 }

@@ -3,7 +3,7 @@
 // fields, bodies cut short, boundaries that do not match, too many files — each must be refused
 // whole, with nothing stored even when a valid email came before the fault.
 import fc from 'fast-check';
-import { isAddress } from '../../../src/server/logging/addresses.js';
+import { isAddress } from '../../../src/shared/addresses.js';
 import { brokenObject, type BodyInput, type ObjectSpec } from './bodies.js';
 
 const LOGGED: ObjectSpec = {

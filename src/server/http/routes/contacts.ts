@@ -8,7 +8,7 @@ import type { Schema } from '../../db/schema.js';
 import { ApiError, invalid, notFound } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../paging.js';
 import type { Contact, Page, TimelineEntry, TimelineEntryType } from '../../../shared/api.js';
-import { isAddress } from '../../logging/addresses.js';
+import { isAddress } from '../../../shared/addresses.js';
 import {
   createContact,
   findContactByEmail,

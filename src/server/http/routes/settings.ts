@@ -5,8 +5,8 @@ import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
 import { invalid } from '../errors.js';
 import type { UserSettings } from '../../../shared/api.js';
-import { cleanNeverLog, isDomain } from '../../logging/addresses.js';
-import { cleanBlockedIps } from '../../logging/ip-ranges.js';
+import { cleanNeverLog, isDomain } from '../../../shared/addresses.js';
+import { cleanBlockedIps } from '../../../shared/ip-ranges.js';
 import { getAccountSettings, getUserSettings, updateAccountSettings, updateUserSettings, type AccountSettings } from '../../store/settings.js';
 
 const MAX_LIST = 500;

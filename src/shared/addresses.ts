@@ -1,6 +1,8 @@
-// Addresses and domains as logging compares them: trimmed, lower-cased, plain `local@domain.tld`.
+// Email addresses and domains, the one rule for every side: a plain `local@domain.tld` (no display
+// names, quotes, brackets or comments), compared trimmed and lower-cased. The SMTP API's envelope
+// addresses, single send's recipients, logging and its never-log lists, the CLI and the add-in's
+// Settings all use it, so an address one part accepts is never refused by another.
 
-// The same plain address the SMTP API accepts (smtp/rules.ts): no display names, quotes or brackets.
 const ADDRESS = /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
@@ -35,7 +37,7 @@ export const isNeverLogEntry = (entry: string) => {
 
 /**
  * True when the address, or its domain, is on the list. A domain entry also covers its subdomains
- * (`acme.com` covers `eu.acme.com`), as the add-in's preview does (src/addin/logic/recipients.ts).
+ * (`acme.com` covers `eu.acme.com`). The add-in's recipient preview and the server's logging both ask this.
  */
 export function onNeverLogList(address: string, list: readonly string[]): boolean {
   const a = normalizeAddress(address);
