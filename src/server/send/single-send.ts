@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import type { AcceptInput, Acceptor } from '../queue/accept.js';
 import type { Enqueued } from '../store/queue.js';
 import type { Principal } from '../store/access-tokens.js';
-import { type ContactRow, createContact, findContactByEmail, updateContact } from '../store/contacts.js';
+import { type ContactRow, findContactByEmail, mergeContactProperties } from '../store/contacts.js';
 import { suppressedAmong } from '../store/suppressions.js';
 import { getTemplate, type TemplateRow } from '../store/templates.js';
 import { claimSendId, countQueuedTo, findBySendId, insertStatus, type NewSendStatus, type SendStatusRow } from '../store/send-statuses.js';
@@ -136,7 +136,7 @@ async function queue(deps: SendDeps, principal: Principal, template: SendableTem
       track: true,
       within: async (trx, queued) => {
         if (!(await claim(trx, queued))) throw new SendIdTaken();
-        if (changesContact(ready.contact, input.contactProperties)) await writeContactProperties(trx, principal.accountId, to, ready.contact, input.contactProperties!);
+        if (changesContact(ready.contact, input.contactProperties)) await mergeContactProperties(trx, principal.accountId, to, ready.contact, input.contactProperties!);
       },
     });
   } catch (err) {
@@ -179,17 +179,6 @@ function listOrRefuse(list: string[] | undefined, field: string): Sender[] {
   const parsed = addressList(list ?? []);
   if (!parsed.ok) throw invalid(`${field}[${parsed.index}] is not a valid email address.`, `${field}[${parsed.index}]`);
   return parsed.entries;
-}
-
-/** Writes the request's contactProperties onto the recipient's contact, creating it with them when there is none. */
-async function writeContactProperties(db: Database['db'], accountId: string, email: string, contact: ContactRow | undefined, properties: Record<string, string>) {
-  let id = contact?.id;
-  if (!id) {
-    const created = await createContact(db, accountId, { email, properties });
-    if ('created' in created) return;
-    id = created.existingId; // created meanwhile by someone else
-  }
-  await updateContact(db, accountId, id, { properties });
 }
 
 /** Whether writing `given` onto the contact would change it (no contact yet: it would create one). */

@@ -31,12 +31,19 @@ export async function ensureContacts(db: Kysely<Schema>, accountId: string, emai
   return inserted.map((r) => r.email);
 }
 
-/** Writes properties onto the contact (created if needed); other properties are kept. */
-export async function mergeContactProperties(db: Kysely<Schema>, accountId: string, email: string, properties: Record<string, string>): Promise<void> {
-  const address = email.toLowerCase();
-  await ensureContacts(db, accountId, [address]);
-  const row = await findContactByEmail(db, accountId, address);
-  await updateContact(db, accountId, row!.id, { properties });
+/**
+ * Writes properties onto the address's contact, other properties kept; creates the contact with them
+ * when there is none (`known` is the row the caller already read, if any). A contact created meanwhile
+ * by someone else gets the properties too.
+ */
+export async function mergeContactProperties(db: Kysely<Schema>, accountId: string, email: string, known: ContactRow | undefined, properties: Record<string, string>): Promise<void> {
+  let id = known?.id;
+  if (!id) {
+    const created = await createContact(db, accountId, { email, properties });
+    if ('created' in created) return;
+    id = created.existingId;
+  }
+  await updateContact(db, accountId, id, { properties });
 }
 
 export async function getContact(db: Kysely<Schema>, accountId: string, id: string): Promise<ContactRow | undefined> {
