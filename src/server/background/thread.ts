@@ -11,6 +11,7 @@ import type { Handoff } from '../queue/accept.js';
 import { workerOwner } from '../queue/worker.js';
 import type { Created, HitLine, HitSink, InferredOpen } from '../tracking/recorder.js';
 import type { MailRef } from '../tracking/tokens.js';
+import { RelaySlots } from '../queue/slots.js';
 
 /** Calls into the thread's HitStore, answered by a `reply` with the same id. */
 export type HitCall =
@@ -42,7 +43,7 @@ export class BackgroundThread implements Handoff, HitSink {
   private worker!: Worker;
   private alive = false;
   private inFlight = 0;
-  private reserved = 0;
+  private readonly slots: RelaySlots;
   private stopping = false;
   private readonly owner = workerOwner();
   private nextCall = 1;
@@ -53,7 +54,9 @@ export class BackgroundThread implements Handoff, HitSink {
     private readonly config: Config,
     private readonly concurrency: number,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.slots = new RelaySlots(concurrency, () => this.inFlight);
+  }
 
   static async start(entry: URL, config: Config, concurrency: number, logger: Logger): Promise<BackgroundThread> {
     const thread = new BackgroundThread(entry, config, concurrency, logger);
@@ -64,13 +67,12 @@ export class BackgroundThread implements Handoff, HitSink {
   // ---- deliveries (Handoff) ----
 
   reserve(n: number) {
-    const slots = this.stopping || !this.alive ? 0 : Math.max(0, Math.min(n, this.concurrency - this.inFlight - this.reserved));
-    this.reserved += slots;
+    const slots = this.slots.reserve(n, !this.stopping && this.alive);
     return { owner: this.owner, leaseUntil: Date.now() + this.config.queue.lease, slots };
   }
 
   release(slots: number): void {
-    this.reserved = Math.max(0, this.reserved - slots);
+    this.slots.release(slots);
   }
 
   take(claimed: Claimed[]): void {

@@ -14,6 +14,7 @@ import { type Claimed, claimDue, loadMessage, loadQueued, type MessageRow, nextD
 import { suppress, suppressedAmong } from '../store/suppressions.js';
 import { retryDelay } from './backoff.js';
 import { type Relay, RelayError } from './relay.js';
+import { RelaySlots } from './slots.js';
 
 export type PrepareCopy = (message: MessageRow, delivery: Claimed) => Promise<Buffer>;
 export type OnSettled = (delivery: Claimed, outcome: Outcome, message: MessageRow) => Promise<void> | void;
@@ -58,8 +59,7 @@ export function workerOwner(): string {
 export class DeliveryWorker {
   readonly owner: string;
   private inFlight = new Map<string, Promise<void>>();
-  /** Slots promised to deliveries being accepted right now. */
-  private reserved = 0;
+  private readonly slots: RelaySlots;
   private stopping = false;
   private wakeUp: (() => void) | undefined;
   private loopDone: Promise<void> | undefined;
@@ -71,6 +71,7 @@ export class DeliveryWorker {
 
   constructor(private readonly deps: WorkerDeps) {
     this.owner = deps.owner ?? workerOwner();
+    this.slots = new RelaySlots(deps.concurrency, () => this.inFlight.size);
   }
 
   /** Settles what dead processes of this machine had relayed but not recorded, then starts. */
@@ -92,13 +93,12 @@ export class DeliveryWorker {
    * already leased to `owner` and then calls `take` (or `release` if the insert failed).
    */
   reserve(n: number): { owner: string; leaseUntil: number; slots: number } {
-    const slots = this.stopping ? 0 : Math.max(0, Math.min(n, this.deps.concurrency - this.inFlight.size - this.reserved));
-    this.reserved += slots;
+    const slots = this.slots.reserve(n, !this.stopping);
     return { owner: this.owner, leaseUntil: Date.now() + this.deps.timing.lease, slots };
   }
 
   release(slots: number): void {
-    this.reserved = Math.max(0, this.reserved - slots);
+    this.slots.release(slots);
   }
 
   /** Starts deliveries that were inserted already leased to this worker. */
@@ -148,10 +148,10 @@ export class DeliveryWorker {
   }
 
   private async loop(): Promise<void> {
-    const { database, timing, logger, concurrency } = this.deps;
+    const { database, timing, logger } = this.deps;
     while (!this.stopping) {
       if (Date.now() - this.lastReplay > timing.lease / 2) await this.replay().catch((err) => logger.warn({ err }, 'cannot replay relay journals'));
-      const free = concurrency - this.inFlight.size - this.reserved;
+      const free = this.slots.free();
       let claimed: Claimed[] = [];
       if (free > 0) {
         const now = Date.now();
