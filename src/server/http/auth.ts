@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import { type Principal, verifyAccessToken } from '../store/access-tokens.js';
-import { ApiError, unauthorized } from './errors.js';
+import { ApiError, unauthorized } from '../errors.js';
 import { FailureThrottle } from '../security/throttle.js';
 
 /** Wrong tokens a client address may present before it must wait (guessing 256-bit tokens is

@@ -1,41 +1,11 @@
 // Every error answers in HubSpot's shape (docs/product.md §3), with the request's correlationId, which is
-// also on every log line of that request.
+// also on every log line of that request. The errors themselves are defined in ../errors.ts; this file
+// only turns them (and the framework's and Node's own refusals) into responses.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-
-export type Category =
-  | 'VALIDATION_ERROR'
-  | 'OBJECT_NOT_FOUND'
-  | 'UNAUTHORIZED'
-  | 'RATE_LIMITS'
-  | 'CONFLICT'
-  | 'INTERNAL_ERROR'
-  | 'SERVICE_UNAVAILABLE';
-
-export interface ErrorDetail {
-  message: string;
-  in?: string;
-  code?: string;
-}
-
-export class ApiError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly category: Category,
-    message: string,
-    readonly errors: ErrorDetail[] = [],
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
-
-export const notFound = (what: string) => new ApiError(404, 'OBJECT_NOT_FOUND', `${what} was not found in this account.`);
-export const invalid = (message: string, field?: string) =>
-  new ApiError(400, 'VALIDATION_ERROR', message, [{ message, ...(field ? { in: field } : {}) }]);
-export const unauthorized = (message: string) => new ApiError(401, 'UNAUTHORIZED', message);
+import { ApiError, type ErrorDetail } from '../errors.js';
 
 export function errorBody(request: FastifyRequest, e: ApiError) {
   return {

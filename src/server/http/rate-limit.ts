@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { bookkeeping, type Database } from '../db/index.js';
 import { countRequest, dropWindowsBefore, uncountRequest, type Bucket } from '../store/rate-limits.js';
 import type { AppContext } from './app.js';
-import { ApiError } from './errors.js';
+import { ApiError } from '../errors.js';
 
 const WINDOW_S = 10;
 

@@ -1,10 +1,10 @@
 // The `email` field of POST /api/v1/logged-emails (LoggedEmailInput) and the limits of a logging.
 import { Type } from 'typebox';
-import { ApiError } from '../http/errors.js';
+import { ApiError } from '../errors.js';
 import type { LoggedEmailInput } from '../../shared/api.js';
 import { isAddress, normalizeAddress } from '../../shared/addresses.js';
-import { schemaErrors } from './validate.js';
-import { unstorable } from '../http/storable.js';
+import { schemaErrors } from '../validation/schema.js';
+import { unstorable } from '../validation/storable.js';
 
 /** All attachments of one email together (HubSpot logs attachments of mail under 50 MB). */
 export const MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
-import { ApiError } from '../http/errors.js';
+import { ApiError } from '../errors.js';
 import { MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES, MAX_EMAIL_JSON_BYTES, parseLoggedEmail, type LoggedEmail } from './input.js';
 
 export interface StagedFile {

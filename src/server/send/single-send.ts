@@ -14,7 +14,7 @@ import { getTemplate, type TemplateRow } from '../store/templates.js';
 import { claimSendId, countQueuedTo, findBySendId, insertStatus, type NewSendStatus, type SendStatusRow } from '../store/send-statuses.js';
 import { compiledPublished } from '../templates/engine.js';
 import { RenderFailure, render, type Rendered } from '../templates/render.js';
-import { invalid } from '../http/errors.js';
+import { invalid } from '../errors.js';
 import type { SendResult, SendStatusView, SingleSendInput } from '../../shared/hubspot.js';
 import { addressList, checkTo, parseSender, type Sender } from './addresses.js';
 import { compose, messageIdFor } from './compose.js';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { AppContext } from '../app.js';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../../errors.js';
 
 export default async function addinFiles(app: FastifyInstance, ctx: AppContext) {
   if (!fs.existsSync(ctx.addinDir)) {

@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../app.js';
 import type { Schema } from '../../db/schema.js';
-import { ApiError, invalid, notFound } from '../errors.js';
+import { ApiError, invalid, notFound } from '../../errors.js';
 import { decodeCursor, encodeCursor } from '../paging.js';
 import type { Contact, Page, TimelineEntry, TimelineEntryType } from '../../../shared/api.js';
 import { isAddress } from '../../../shared/addresses.js';

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import libmime from 'libmime';
 import { simpleParser } from 'mailparser';
 import type { AppContext } from '../app.js';
-import { ApiError, notFound } from '../errors.js';
+import { ApiError, notFound } from '../../errors.js';
 import { MimeMessage } from '../../mime/message.js';
 import { mailboxDir } from '../../queue/relay.js';
 import { isLoopback } from '../../security/throttle.js';

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
-import { invalid, notFound } from '../errors.js';
+import { invalid, notFound } from '../../errors.js';
 import type { CampaignView, EmailEventsPage, EmailEventType } from '../../../shared/hubspot.js';
 import { campaignCounters, listEvents, toEmailEvent } from '../../store/events.js';
 import { getCampaign } from '../../store/campaigns.js';

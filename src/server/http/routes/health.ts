@@ -1,7 +1,7 @@
 // GET /health: 200 once the server accepts work; 503 while it drains for shutdown.
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app.js';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../../errors.js';
 
 export default async function health(app: FastifyInstance, ctx: AppContext) {
   /** Liveness and readiness for load balancers and for `npm start` users. */

@@ -8,7 +8,7 @@ import { Type } from 'typebox';
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../app.js';
 import type { Schema } from '../../db/schema.js';
-import { notFound } from '../errors.js';
+import { notFound } from '../../errors.js';
 import type { Page } from '../../../shared/api.js';
 import { MAX_EMAIL_JSON_BYTES } from '../../logging/input.js';
 import { logEmail } from '../../logging/log-email.js';

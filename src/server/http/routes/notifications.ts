@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
-import { invalid } from '../errors.js';
+import { invalid } from '../../errors.js';
 import { toItem } from '../../notify/items.js';
 import type { Delivered } from '../../notify/hub.js';
 

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
-import { invalid } from '../errors.js';
+import { invalid } from '../../errors.js';
 import type { UserSettings } from '../../../shared/api.js';
 import { cleanNeverLog, isDomain } from '../../../shared/addresses.js';
 import { cleanBlockedIps } from '../../../shared/ip-ranges.js';

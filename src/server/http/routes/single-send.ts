@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
-import { notFound } from '../errors.js';
+import { notFound } from '../../errors.js';
 import type { SendStatusView } from '../../../shared/hubspot.js';
 import { getStatus } from '../../store/send-statuses.js';
 import { singleSend } from '../../send/single-send.js';

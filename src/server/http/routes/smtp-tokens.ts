@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
-import { invalid, notFound } from '../errors.js';
+import { invalid, notFound } from '../../errors.js';
 import type { SmtpToken } from '../../../shared/hubspot.js';
 import { createSmtpToken, deleteSmtpToken, getSmtpToken, listSmtpTokens, resetSmtpPassword, type SmtpTokenRow } from '../../store/smtp-tokens.js';
 import { decodePosition, encodeCursor } from '../paging.js';

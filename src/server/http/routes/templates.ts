@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
-import { ApiError, invalid, notFound } from '../errors.js';
+import { ApiError, invalid, notFound } from '../../errors.js';
 import { decodePosition, encodeCursor } from '../paging.js';
 import type { PreviewResult, Template } from '../../../shared/api.js';
 import { createTemplate, deleteTemplate, getTemplate, listTemplates, publishTemplate, type TemplateDraft, type TemplateRow, updateTemplate } from '../../store/templates.js';

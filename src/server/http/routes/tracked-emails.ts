@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
-import { ApiError, invalid, notFound } from '../errors.js';
+import { ApiError, invalid, notFound } from '../../errors.js';
 import { decodePosition, encodeCursor } from '../paging.js';
 import type { TrackedEmailResult } from '../../../shared/api.js';
 import { pixelTag, trackHtml } from '../../tracking/apply.js';

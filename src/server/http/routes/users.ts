@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
-import { notFound } from '../errors.js';
+import { notFound } from '../../errors.js';
 import { getUser, listUsers, type User } from '../../store/users.js';
 
 const view = (u: User) => ({ id: u.id, email: u.email, name: u.name, createdAt: new Date(u.createdAt).toISOString() });

@@ -2,7 +2,7 @@
 // field) against a TypeBox schema, with the same `errors[].in` field paths the API uses elsewhere.
 import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
-import type { ErrorDetail } from '../http/errors.js';
+import type { ErrorDetail } from '../errors.js';
 
 const join = (...parts: string[]) => parts.filter(Boolean).join('.');
 const fieldOf = (prefix: string, pointer: string) => join(prefix, ...pointer.split('/').filter(Boolean));
