@@ -2,9 +2,9 @@
 // with appendOnSendAsync, and cleared when Track is turned off.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type UserSettings } from '../../src/shared/api.js';
-import { ensureComposeState, setLog, setTrack, startCompose } from '../../src/addin/logic/compose-flow.js';
-import { STATE_KEY, readState } from '../../src/addin/logic/item-state.js';
-import { TRACKING_HEADER } from '../../src/addin/logic/ids.js';
+import { ensureComposeState, setLog, setTrack, startCompose } from '../../src/addin/flows/compose-flow.js';
+import { STATE_KEY, readState } from '../../src/addin/models/item-state.js';
+import { TRACKING_HEADER } from '../../src/addin/helpers/ids.js';
 import { FakeHost, composeItem } from './fake-host.js';
 import { fakeApi } from './fake-api.js';
 

@@ -11,9 +11,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
-import { SESSION_KEY } from '../../src/addin/logic/session.js';
-import { STATE_KEY } from '../../src/addin/logic/item-state.js';
-import { TRACKING_HEADER } from '../../src/addin/logic/ids.js';
+import { SESSION_KEY } from '../../src/addin/models/session.js';
+import { STATE_KEY } from '../../src/addin/models/item-state.js';
+import { TRACKING_HEADER } from '../../src/addin/helpers/ids.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');

@@ -1,7 +1,7 @@
 // A typed fake of the backend client with switchable behaviour: up, down (unreachable), slow (answers
 // after a delay), erroring (500), for the send handler's paths and for component tests.
 import { ApiError, type MailbeaconApi } from '../../src/addin/api/client.js';
-import type { FilePart } from '../../src/addin/logic/multipart.js';
+import type { FilePart } from '../../src/addin/helpers/multipart.js';
 import {
   DEFAULT_SETTINGS,
   type Contact,

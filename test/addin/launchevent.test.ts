@@ -2,8 +2,8 @@
 // settings the handlers reach the backend, or fail open fast when it is down.
 import { describe, expect, it } from 'vitest';
 import { HANDLERS, registerHandlers } from '../../src/addin/commands/launchevent.js';
-import { STATE_KEY } from '../../src/addin/logic/item-state.js';
-import { SESSION_KEY } from '../../src/addin/logic/session.js';
+import { STATE_KEY } from '../../src/addin/models/item-state.js';
+import { SESSION_KEY } from '../../src/addin/models/session.js';
 import { DEFAULT_SETTINGS } from '../../src/shared/api.js';
 import { FakeHost, fakeEvent } from './fake-host.js';
 

@@ -1,19 +1,19 @@
 // Pure logic of the add-in: words, classification, bytes, multipart, feed.
 import { describe, expect, it } from 'vitest';
-import { fromBase64, utf8 } from '../../src/addin/logic/bytes.js';
-import { filterFeed, mergeFeed } from '../../src/addin/logic/feed.js';
+import { fromBase64, utf8 } from '../../src/addin/helpers/bytes.js';
+import { filterFeed, mergeFeed } from '../../src/addin/helpers/feed.js';
 import { htmlToText } from '../../src/shared/html-text.js';
-import { newTrackingId, syntheticMessageId } from '../../src/addin/logic/ids.js';
-import { eventLine, feedLine, loggedTo, timelineLine, trackedHeadline, VERDICT_LABEL } from '../../src/addin/logic/labels.js';
-import { encodeMultipart } from '../../src/addin/logic/multipart.js';
-import { classifyRecipient, recipientStatus, uniqueRecipients } from '../../src/addin/logic/recipients.js';
+import { newTrackingId, syntheticMessageId } from '../../src/addin/helpers/ids.js';
+import { eventLine, feedLine, loggedTo, timelineLine, trackedHeadline, VERDICT_LABEL } from '../../src/addin/helpers/labels.js';
+import { encodeMultipart } from '../../src/addin/helpers/multipart.js';
+import { classifyRecipient, recipientStatus, uniqueRecipients } from '../../src/addin/helpers/recipients.js';
 import { onNeverLogList as isNeverLog } from '../../src/shared/addresses.js';
-import { relativeTime } from '../../src/addin/logic/relative-time.js';
-import { effectiveSettings } from '../../src/addin/logic/session.js';
-import { trackingSummary } from '../../src/addin/logic/summary.js';
-import { contactProperties, searchTemplates, templateFields } from '../../src/addin/logic/template-fields.js';
-import { isDarkBackground } from '../../src/addin/logic/theme.js';
-import { ipProblem, neverLogProblem } from '../../src/addin/logic/validate.js';
+import { relativeTime } from '../../src/addin/helpers/relative-time.js';
+import { effectiveSettings } from '../../src/addin/models/session.js';
+import { trackingSummary } from '../../src/addin/helpers/summary.js';
+import { contactProperties, searchTemplates, templateFields } from '../../src/addin/helpers/template-fields.js';
+import { isDarkBackground } from '../../src/addin/helpers/theme.js';
+import { ipProblem, neverLogProblem } from '../../src/addin/helpers/settings-checks.js';
 import type { NotificationItem } from '../../src/shared/api.js';
 import { contact, template } from './fake-api.js';
 

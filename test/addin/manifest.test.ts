@@ -202,7 +202,7 @@ describe('manifest.xml', () => {
     expect(version(declared)).toBeGreaterThanOrEqual(Math.max(...needed.map(version)));
     for (const a of API.filter((x) => x.guard && x.uses.test(code))) {
       if (version(a.set) > version(declared)) {
-        const guarded = a.set === '1.13' ? fs.readFileSync(path.join(ROOT, 'src/addin/logic/compose-flow.ts'), 'utf8') + code : code;
+        const guarded = a.set === '1.13' ? fs.readFileSync(path.join(ROOT, 'src/addin/flows/compose-flow.ts'), 'utf8') + code : code;
         expect(guarded, `${a.uses} needs ${a.set}: feature-detected`).toContain(a.guard);
       }
     }

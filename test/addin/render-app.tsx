@@ -3,7 +3,7 @@ import { render } from '@testing-library/react';
 import { App } from '../../src/addin/components/App.js';
 import type { MailbeaconApi } from '../../src/addin/api/client.js';
 import type { StreamHandlers } from '../../src/addin/api/stream.js';
-import { SESSION_KEY, type Session } from '../../src/addin/logic/session.js';
+import { SESSION_KEY, type Session } from '../../src/addin/models/session.js';
 import type { NotificationItem } from '../../src/shared/api.js';
 import type { FakeHost } from './fake-host.js';
 

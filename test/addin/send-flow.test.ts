@@ -2,8 +2,8 @@
 // down, slow, erroring, Office failing), links rewritten only when tracked, log copies with attachments.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type UserSettings } from '../../src/shared/api.js';
-import { STATE_KEY, type ComposeState } from '../../src/addin/logic/item-state.js';
-import { failureNotice, handleSend, NOTICE_KEY } from '../../src/addin/logic/send-flow.js';
+import { STATE_KEY, type ComposeState } from '../../src/addin/models/item-state.js';
+import { failureNotice, handleSend, NOTICE_KEY } from '../../src/addin/flows/send-flow.js';
 import { FakeHost, composeItem, fakeEvent, type FakeAttachment } from './fake-host.js';
 import { fakeApi, type Mode } from './fake-api.js';
 

@@ -23,7 +23,7 @@ import type {
   UserSettingsUpdate,
 } from '../../shared/api.js';
 import type { SendStatusView, SingleSendInput } from '../../shared/hubspot.js';
-import { encodeMultipart, type FilePart } from '../logic/multipart.js';
+import { encodeMultipart, type FilePart } from '../helpers/multipart.js';
 import { routes } from './routes.js';
 
 /** `offline`: no answer (down, unreachable, timed out); `unauthorized`: 401; `http`: any other error status. */

@@ -5,9 +5,9 @@
 import { createApi } from '../api/client.js';
 import { createOfficeHost } from '../office/office-host.js';
 import type { OfficeHost } from '../office/host.js';
-import { startCompose } from '../logic/compose-flow.js';
-import { SEND_DEADLINE_MS, handleSend } from '../logic/send-flow.js';
-import { effectiveSettings, loadSession } from '../logic/session.js';
+import { startCompose } from '../flows/compose-flow.js';
+import { SEND_DEADLINE_MS, handleSend } from '../flows/send-flow.js';
+import { effectiveSettings, loadSession } from '../models/session.js';
 
 /** The names in manifest.xml's LaunchEvent FunctionName attributes. */
 export const HANDLERS = { newCompose: 'onNewMessageCompose', send: 'onMessageSend' } as const;

@@ -2,10 +2,10 @@
 import { useState, type ReactNode } from 'react';
 import { Caption1, Text, ToggleButton } from '@fluentui/react-components';
 import type { NotificationItem } from '../../shared/api.js';
-import { filterFeed } from '../logic/feed.js';
-import { feedLine } from '../logic/labels.js';
-import { relativeTime } from '../logic/relative-time.js';
-import { useNow } from './hooks.js';
+import { filterFeed } from '../helpers/feed.js';
+import { feedLine } from '../helpers/labels.js';
+import { relativeTime } from '../helpers/relative-time.js';
+import { useNow } from '../hooks/hooks.js';
 import { usePaneStyles } from './styles.js';
 
 interface Props {

@@ -4,9 +4,9 @@ import { Button, Caption1, Subtitle2 } from '@fluentui/react-components';
 import { Panel } from './Panel.js';
 import { routes } from '../api/routes.js';
 import { ActivityFeed } from './ActivityFeed.js';
-import { useServices } from './services.js';
+import { useServices } from '../hooks/services.js';
 import { usePaneStyles } from './styles.js';
-import type { Feed } from './useNotificationFeed.js';
+import type { Feed } from '../hooks/useNotificationFeed.js';
 
 export function ActivityPane({ feed }: { feed: Feed }) {
   const { host, api } = useServices();

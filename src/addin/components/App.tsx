@@ -5,17 +5,17 @@ import type { UserSettings } from '../../shared/api.js';
 import { createApi, type ApiConfig, type MailbeaconApi } from '../api/client.js';
 import { openNotificationStream } from '../api/stream.js';
 import type { OfficeHost } from '../office/host.js';
-import { clearSession, effectiveSettings, loadSession, saveSession, type Session } from '../logic/session.js';
-import { isDarkBackground } from '../logic/theme.js';
+import { clearSession, effectiveSettings, loadSession, saveSession, type Session } from '../models/session.js';
+import { isDarkBackground } from '../helpers/theme.js';
 import { ActivityPane } from './ActivityPane.js';
 import { ComposePane } from './ComposePane.js';
-import { observeApi, type Observation } from './observed-api.js';
+import { observeApi, type Observation } from '../hooks/observed-api.js';
 import { ReadPane } from './ReadPane.js';
-import { ServicesContext, type Connection, type Services } from './services.js';
+import { ServicesContext, type Connection, type Services } from '../hooks/services.js';
 import { SettingsPane } from './SettingsPane.js';
 import { SignInForm } from './SignInForm.js';
 import { StatusDot } from './StatusDot.js';
-import { useNotificationFeed, type OpenStream } from './useNotificationFeed.js';
+import { useNotificationFeed, type OpenStream } from '../hooks/useNotificationFeed.js';
 
 export interface AppProps {
   host: OfficeHost;

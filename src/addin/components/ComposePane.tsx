@@ -1,13 +1,13 @@
 // The Email tab while writing: This email (Log/Track), Recipients, Templates (docs/product.md §7).
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { LinkSummary } from '../../shared/api.js';
-import { ensureComposeState, setLog, setTrack, type ComposeDeps } from '../logic/compose-flow.js';
-import type { ComposeState } from '../logic/item-state.js';
-import { uniqueRecipients } from '../logic/recipients.js';
-import { trackingSummary } from '../logic/summary.js';
-import { sameJson, usePoll } from './hooks.js';
+import { ensureComposeState, setLog, setTrack, type ComposeDeps } from '../flows/compose-flow.js';
+import type { ComposeState } from '../models/item-state.js';
+import { uniqueRecipients } from '../helpers/recipients.js';
+import { trackingSummary } from '../helpers/summary.js';
+import { sameJson, usePoll } from '../hooks/hooks.js';
 import { RecipientList } from './RecipientList.js';
-import { useServices } from './services.js';
+import { useServices } from '../hooks/services.js';
 import { usePaneStyles } from './styles.js';
 import { TemplatePicker } from './TemplatePicker.js';
 import { ThisEmailCard } from './ThisEmailCard.js';

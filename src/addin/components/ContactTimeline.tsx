@@ -6,11 +6,11 @@ import { AttachRegular } from '@fluentui/react-icons';
 import { ContactLine } from './ContactLine.js';
 import type { TimelineEntry } from '../../shared/api.js';
 import type { EmailAddress } from '../office/host.js';
-import { timelineLine } from '../logic/labels.js';
-import { relativeTime } from '../logic/relative-time.js';
-import { useNow } from './hooks.js';
+import { timelineLine } from '../helpers/labels.js';
+import { relativeTime } from '../helpers/relative-time.js';
+import { useNow } from '../hooks/hooks.js';
 import { useContacts } from './RecipientList.js';
-import { useServices } from './services.js';
+import { useServices } from '../hooks/services.js';
 import { usePaneStyles } from './styles.js';
 import { VerdictChip } from './VerdictChip.js';
 

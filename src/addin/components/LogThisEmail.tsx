@@ -4,9 +4,9 @@ import { useState } from 'react';
 import { Button, Caption1, Text } from '@fluentui/react-components';
 import type { LoggedEmailResult } from '../../shared/api.js';
 import { Email } from '../models/email.js';
-import { newTrackingId, syntheticMessageId } from '../logic/ids.js';
-import { loggedTo } from '../logic/labels.js';
-import { useServices } from './services.js';
+import { newTrackingId, syntheticMessageId } from '../helpers/ids.js';
+import { loggedTo } from '../helpers/labels.js';
+import { useServices } from '../hooks/services.js';
 import { usePaneStyles } from './styles.js';
 
 export function LogThisEmail({ trackingId, onLogged }: { trackingId: string | null; onLogged?(r: LoggedEmailResult): void }) {

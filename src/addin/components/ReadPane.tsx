@@ -3,10 +3,10 @@
 import { useEffect, useState } from 'react';
 import { Spinner } from '@fluentui/react-components';
 import { Email, type Envelope } from '../models/email.js';
-import { uniqueRecipients } from '../logic/recipients.js';
+import { uniqueRecipients } from '../helpers/recipients.js';
 import { ContactTimeline } from './ContactTimeline.js';
 import { LogThisEmail } from './LogThisEmail.js';
-import { useServices } from './services.js';
+import { useServices } from '../hooks/services.js';
 import { usePaneStyles } from './styles.js';
 import { TrackedStatus } from './TrackedStatus.js';
 import { UnreachableBar } from './UnreachableBar.js';

@@ -4,9 +4,9 @@ import { Caption1, Subtitle2 } from '@fluentui/react-components';
 import { ContactLine } from './ContactLine.js';
 import type { Contact } from '../../shared/api.js';
 import type { EmailAddress } from '../office/host.js';
-import { classifyRecipient, recipientStatus } from '../logic/recipients.js';
-import { useServices } from './services.js';
-import { useNow } from './hooks.js';
+import { classifyRecipient, recipientStatus } from '../helpers/recipients.js';
+import { useServices } from '../hooks/services.js';
+import { useNow } from '../hooks/hooks.js';
 import { usePaneStyles } from './styles.js';
 
 /** Looked-up contacts by lower-cased address: missing while loading, null when not a contact,

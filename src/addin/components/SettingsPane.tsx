@@ -3,9 +3,9 @@
 import { useRef, useState } from 'react';
 import { Button, Caption1, Radio, RadioGroup, Subtitle2, Switch, Text } from '@fluentui/react-components';
 import type { UserSettings, UserSettingsUpdate } from '../../shared/api.js';
-import { effectiveSettings } from '../logic/session.js';
-import { ipProblem, neverLogProblem } from '../logic/validate.js';
-import { useServices } from './services.js';
+import { effectiveSettings } from '../models/session.js';
+import { ipProblem, neverLogProblem } from '../helpers/settings-checks.js';
+import { useServices } from '../hooks/services.js';
 import { usePaneStyles } from './styles.js';
 import { TagListInput } from './TagListInput.js';
 

@@ -1,7 +1,7 @@
 // The dot by the logo: connected, reconnecting, or offline with the reason on hover (a native title)
 // and in its accessible name, so keyboard and screen-reader users get it too.
 import { makeStyles, mergeClasses, tokens } from '@fluentui/react-components';
-import type { Connection } from './services.js';
+import type { Connection } from '../hooks/services.js';
 
 const useStyles = makeStyles({
   dot: { display: 'inline-block', width: '10px', height: '10px', borderRadius: tokens.borderRadiusCircular, flexShrink: 0 },

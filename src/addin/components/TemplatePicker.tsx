@@ -4,8 +4,8 @@ import { useEffect, useState } from 'react';
 import { Button, Caption1, SearchBox, Spinner, Subtitle2, Text } from '@fluentui/react-components';
 import type { Template } from '../../shared/api.js';
 import type { EmailAddress } from '../office/host.js';
-import { searchTemplates } from '../logic/template-fields.js';
-import { useServices } from './services.js';
+import { searchTemplates } from '../helpers/template-fields.js';
+import { useServices } from '../hooks/services.js';
 import { usePaneStyles } from './styles.js';
 import { TemplatePreview } from './TemplatePreview.js';
 

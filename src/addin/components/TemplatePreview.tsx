@@ -5,10 +5,10 @@ import { Button, Caption1, Field, Input, MessageBar, MessageBarActions, MessageB
 import type { PreviewResult, Template } from '../../shared/api.js';
 import type { SendStatusView } from '../../shared/hubspot.js';
 import type { EmailAddress } from '../office/host.js';
-import { newTrackingId } from '../logic/ids.js';
-import { contactProperties, templateFields } from '../logic/template-fields.js';
+import { newTrackingId } from '../helpers/ids.js';
+import { contactProperties, templateFields } from '../helpers/template-fields.js';
 import { useContacts } from './RecipientList.js';
-import { useServices } from './services.js';
+import { useServices } from '../hooks/services.js';
 import { usePaneStyles } from './styles.js';
 
 type Status = { intent: 'success' | 'error' | 'info'; text: string } | null;

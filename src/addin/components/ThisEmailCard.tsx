@@ -1,7 +1,7 @@
 // "This email": the Log and Track switches for this draft only, and what tracking will do.
 import { Caption1, Subtitle2, Switch, makeStyles, tokens } from '@fluentui/react-components';
 import { Panel } from './Panel.js';
-import type { ComposeState } from '../logic/item-state.js';
+import type { ComposeState } from '../models/item-state.js';
 import { usePaneStyles } from './styles.js';
 
 const useStyles = makeStyles({

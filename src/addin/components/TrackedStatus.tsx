@@ -5,10 +5,10 @@ import { Caption1, Spinner, Subtitle2, Text } from '@fluentui/react-components';
 import { Panel } from './Panel.js';
 import type { TrackedEmailView } from '../../shared/api.js';
 import type { MailbeaconApi } from '../api/client.js';
-import { eventLine, trackedHeadline } from '../logic/labels.js';
-import { relativeTime } from '../logic/relative-time.js';
-import { useNow } from './hooks.js';
-import { useServices } from './services.js';
+import { eventLine, trackedHeadline } from '../helpers/labels.js';
+import { relativeTime } from '../helpers/relative-time.js';
+import { useNow } from '../hooks/hooks.js';
+import { useServices } from '../hooks/services.js';
 import { usePaneStyles } from './styles.js';
 import { VerdictChip } from './VerdictChip.js';
 

@@ -1,7 +1,7 @@
 // The warning when the backend does not answer (docs/product.md §7): sending is never blocked, the user is told
 // what that means, and can retry.
 import { Button, MessageBar, MessageBarActions, MessageBarBody } from '@fluentui/react-components';
-import { useServices } from './services.js';
+import { useServices } from '../hooks/services.js';
 
 export function UnreachableBar({ compose }: { compose: boolean }) {
   const { connection, retry } = useServices();

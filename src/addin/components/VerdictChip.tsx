@@ -3,7 +3,7 @@
 import { useId, useState } from 'react';
 import { Button, Caption1 } from '@fluentui/react-components';
 import type { EngagementEvent } from '../../shared/api.js';
-import { VERDICT_LABEL } from '../logic/labels.js';
+import { VERDICT_LABEL } from '../helpers/labels.js';
 
 export function VerdictChip({ event }: { event: Pick<EngagementEvent, 'verdict' | 'counted' | 'reasons'> }) {
   const [open, setOpen] = useState(false);

@@ -2,10 +2,10 @@
 // Office wrapper (never Office.js itself), the same way in compose, read and the event runtime.
 import type { LoggedEmailInput, TrackedEmailInput, PixelPosition } from '../../shared/api.js';
 import type { AttachmentInfo, BodyType, EmailAddress, OfficeHost, Recipients } from '../office/host.js';
-import { fromBase64, utf8 } from '../logic/bytes.js';
+import { fromBase64, utf8 } from '../helpers/bytes.js';
 import { escapeHtml, htmlToText } from '../../shared/html-text.js';
-import { TRACKING_HEADER } from '../logic/ids.js';
-import type { FilePart } from '../logic/multipart.js';
+import { TRACKING_HEADER } from '../helpers/ids.js';
+import type { FilePart } from '../helpers/multipart.js';
 
 export interface Envelope {
   subject: string;
@@ -33,7 +33,7 @@ export class Email {
   async snapshot(): Promise<EmailSnapshot> {
     const [envelope, bodyType] = await Promise.all([this.envelope(), this.host.getBodyType()]);
     const body = await this.host.getBody(bodyType);
-    return bodyType === 'html' ? { ...envelope, bodyType, html: body, text: htmlToText(body) } : { ...envelope, bodyType, html: '', text: body };
+    return bodyType === 'html' ? { ...envelope, bodyType, html: body, text: htmlToText(body, { linkTargets: false }) } : { ...envelope, bodyType, html: '', text: body };
   }
 
   /** The id our compose handler stamped on the mail, when it carries one. */

@@ -4,12 +4,12 @@ import { useEffect, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Button, Caption1, FluentProvider, Text, Title3, makeStyles, tokens, webDarkTheme, webLightTheme } from '@fluentui/react-components';
 import { createApi } from '../api/client.js';
-import type { Session } from '../logic/session.js';
+import type { Session } from '../models/session.js';
 import { ActivityFeed } from '../components/ActivityFeed.js';
 import { Panel } from '../components/Panel.js';
 import { SignInForm } from '../components/SignInForm.js';
 import { StatusDot } from '../components/StatusDot.js';
-import { useNotificationFeed } from '../components/useNotificationFeed.js';
+import { useNotificationFeed } from '../hooks/useNotificationFeed.js';
 import { enableDesktopNotifications, permissionState, showDesktopNotification, type PushState } from './desktop-notifications.js';
 
 const STORAGE_KEY = 'mailbeacon.companion';

@@ -14,7 +14,7 @@ export interface ReplyTarget {
   recipient: string;
 }
 
-/** The add-in's own Message-ID for mail it tracked or logged (src/addin/logic/ids.ts). */
+/** The add-in's own Message-ID for mail it tracked or logged (src/addin/helpers/ids.ts). */
 export const syntheticMessageId = (trackingId: string) => `<${trackingId}@mailbeacon>`;
 
 /** The `<id>` tokens of an In-Reply-To value; a bare id is taken as one. */

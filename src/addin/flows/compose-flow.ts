@@ -5,8 +5,8 @@ import type { UserSettings } from '../../shared/api.js';
 import type { MailbeaconApi } from '../api/client.js';
 import type { OfficeHost } from '../office/host.js';
 import { Email } from '../models/email.js';
-import { TRACKING_HEADER, newTrackingId } from './ids.js';
-import { readState, writeState, type ComposeState, type PixelPlace } from './item-state.js';
+import { TRACKING_HEADER, newTrackingId } from '../helpers/ids.js';
+import { readState, writeState, type ComposeState, type PixelPlace } from '../models/item-state.js';
 
 export interface ComposeDeps {
   host: OfficeHost;

@@ -5,8 +5,8 @@ import type { UserSettings } from '../../shared/api.js';
 import type { MailbeaconApi } from '../api/client.js';
 import type { HostEvent, OfficeHost } from '../office/host.js';
 import { Email, type EmailSnapshot } from '../models/email.js';
-import { syntheticMessageId, newTrackingId } from './ids.js';
-import { readState, type ComposeState } from './item-state.js';
+import { syntheticMessageId, newTrackingId } from '../helpers/ids.js';
+import { readState, type ComposeState } from '../models/item-state.js';
 import { defaultState } from './compose-flow.js';
 
 export interface SendDeps {

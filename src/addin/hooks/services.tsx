@@ -4,7 +4,7 @@ import { createContext, useContext } from 'react';
 import type { UserSettings } from '../../shared/api.js';
 import type { MailbeaconApi } from '../api/client.js';
 import type { OfficeHost } from '../office/host.js';
-import type { Session } from '../logic/session.js';
+import type { Session } from '../models/session.js';
 
 export type ConnectionStatus = 'connected' | 'reconnecting' | 'offline' | 'unknown';
 
