@@ -204,20 +204,20 @@ export class DeliveryWorker {
     const message = await this.retryDb(() => loadMessage(database.db, d.message_id));
     if (!message) {
       logger.error({ deliveryId: d.id }, 'delivery has no message; dropping it');
-      return this.record(d, { kind: 'DROPPED', response: 'the message of this delivery is missing', reason: 'MISSING_CONTENT' }, undefined, false);
+      return this.commitOutcome(d, { kind: 'DROPPED', response: 'the message of this delivery is missing', reason: 'MISSING_CONTENT' }, undefined, false);
     }
     if ((await this.retryDb(() => suppressedAmong(database.db, d.account_id, [d.recipient]))).size) {
-      return this.record(d, { kind: 'DROPPED', response: `${d.recipient} bounced before and is suppressed`, reason: 'PREVIOUSLY_BOUNCED' }, message, false);
+      return this.commitOutcome(d, { kind: 'DROPPED', response: `${d.recipient} bounced before and is suppressed`, reason: 'PREVIOUSLY_BOUNCED' }, message, false);
     }
     try {
       const copy = await prepare(message, d);
       const response = await relay.send({ from: message.mail_from, to: d.recipient, deliveryId: d.id }, copy);
       this.journal!.append({ d: d.id, r: response });
-      return await this.record(d, { kind: 'SENT', response }, message, false);
+      return await this.commitOutcome(d, { kind: 'SENT', response }, message, false);
     } catch (err) {
       const outcome = this.failure(d, err, timing);
       logger.info({ deliveryId: d.id, outcome: outcome.kind, response: outcome.response }, 'relay attempt failed');
-      return this.record(d, outcome, message, err instanceof RelayError && err.recipientRefused);
+      return this.commitOutcome(d, outcome, message, err instanceof RelayError && err.recipientRefused);
     }
   }
 
@@ -230,7 +230,7 @@ export class DeliveryWorker {
   }
 
   /** Queues the outcome for the next group commit and resolves once it is committed. */
-  private record(delivery: Claimed, outcome: Outcome, message: MessageRow | undefined, suppressRecipient: boolean): Promise<void> {
+  private commitOutcome(delivery: Claimed, outcome: Outcome, message: MessageRow | undefined, suppressRecipient: boolean): Promise<void> {
     return new Promise((done) => {
       this.outcomes.push({ delivery, outcome, message, suppressRecipient, done });
       if (!this.flushing) this.flushing = this.flush();
