@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import webpush from 'web-push';
 import type { Schema } from '../db/schema.js';
 import type { Logger } from '../log.js';
+import { pushSubscriptionsOf, removePushSubscription } from '../store/push-subscriptions.js';
 import type { Delivered } from './hub.js';
 import type { VapidKeys } from './vapid.js';
 
@@ -16,7 +17,7 @@ export class PushSender {
 
   async send(items: Delivered[]): Promise<void> {
     for (const item of items) {
-      const subs = await this.db.selectFrom('push_subscriptions').selectAll().where('user_id', '=', item.userId).execute();
+      const subs = await pushSubscriptionsOf(this.db, item.userId);
       const { userId: _u, seq: _s, ...payload } = item;
       await Promise.all(subs.map((s) => this.one(s, JSON.stringify(payload))));
     }
@@ -31,7 +32,7 @@ export class PushSender {
       });
     } catch (err) {
       const status = (err as { statusCode?: number }).statusCode;
-      if (status === 404 || status === 410) await this.db.deleteFrom('push_subscriptions').where('user_id', '=', s.user_id).where('endpoint', '=', s.endpoint).execute();
+      if (status === 404 || status === 410) await removePushSubscription(this.db, s.user_id, s.endpoint);
       else this.logger.warn({ status, err: (err as Error).message }, 'web push failed');
     }
   }

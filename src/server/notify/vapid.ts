@@ -5,25 +5,18 @@ import path from 'node:path';
 import type { Kysely } from 'kysely';
 import webpush from 'web-push';
 import type { Schema } from '../db/schema.js';
+import { getOrCreateServerKey } from '../store/server-keys.js';
 
 export interface VapidKeys {
   publicKey: string;
   privateKey: string;
 }
 
-const NAME = 'vapid';
-
 export async function loadVapidKeys(db: Kysely<Schema>, dataDir: string): Promise<VapidKeys> {
   const file = path.join(dataDir, 'vapid.json');
   const local = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as VapidKeys) : undefined;
   const candidate = local ?? webpush.generateVAPIDKeys();
-  await db
-    .insertInto('server_keys')
-    .values({ name: NAME, value: JSON.stringify(candidate), created_at: Date.now() })
-    .onConflict((oc) => oc.column('name').doNothing())
-    .execute();
-  const row = await db.selectFrom('server_keys').select('value').where('name', '=', NAME).executeTakeFirstOrThrow();
-  const keys = JSON.parse(row.value) as VapidKeys;
+  const keys = JSON.parse(await getOrCreateServerKey(db, 'vapid', JSON.stringify(candidate))) as VapidKeys;
   if (!local || local.publicKey !== keys.publicKey) {
     fs.mkdirSync(dataDir, { recursive: true });
     fs.writeFileSync(file, JSON.stringify(keys, null, 2) + '\n', { mode: 0o600 });

@@ -7,6 +7,7 @@ import type { AppContext } from '../app.js';
 import { invalid } from '../../errors.js';
 import { toItem } from '../../notify/items.js';
 import type { Delivered } from '../../notify/hub.js';
+import { removePushSubscription, savePushSubscription } from '../../store/push-subscriptions.js';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -129,18 +130,14 @@ export default async function notifications(fastify: FastifyInstance, ctx: AppCo
       if (!url) throw invalid('endpoint must be an https push service URL.', 'endpoint');
       if (url.protocol !== 'https:' && !['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)) throw invalid('endpoint must be an https push service URL.', 'endpoint');
       const p = request.principal;
-      await db
-        .insertInto('push_subscriptions')
-        .values({ endpoint, account_id: p.accountId, user_id: p.userId, p256dh: keys.p256dh, auth: keys.auth, created_at: Date.now() })
-        .onConflict((oc) => oc.columns(['user_id', 'endpoint']).doUpdateSet({ p256dh: keys.p256dh, auth: keys.auth }))
-        .execute();
+      await savePushSubscription(db, { accountId: p.accountId, userId: p.userId, endpoint, p256dh: keys.p256dh, auth: keys.auth });
       return reply.code(201).send({ endpoint });
     },
   );
 
   /** Forgets a push subscription of the user's. */
   app.delete('/api/v1/push/subscriptions', { schema: { body: Type.Object({ endpoint: Type.String({ maxLength: 2000 }) }) } }, async (request, reply) => {
-    await db.deleteFrom('push_subscriptions').where('endpoint', '=', request.body.endpoint).where('user_id', '=', request.principal.userId).execute();
+    await removePushSubscription(db, request.principal.userId, request.body.endpoint);
     return reply.code(204).send();
   });
 }
