@@ -7,7 +7,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/server/log.js';
 import { sortableId } from '../../src/server/secrets.js';
-import { HitRecorder, type Created, type HitLine, type HitSink, type RawHit } from '../../src/server/tracking/recorder.js';
+import { HitRecorder, type HitLine, type HitSink, type RawHit } from '../../src/server/tracking/recorder.js';
+import type { StoredNotification as Created } from '../../src/server/store/notifications.js';
 import type { MailRef } from '../../src/server/tracking/tokens.js';
 
 const dirs: string[] = [];

@@ -9,9 +9,10 @@ import type { Logger } from '../log.js';
 import type { Claimed } from '../store/queue.js';
 import type { Handoff } from '../queue/accept.js';
 import { workerOwner } from '../queue/worker.js';
-import type { Created, HitLine, HitSink, InferredOpen } from '../tracking/recorder.js';
+import type { HitLine, HitSink, InferredOpen } from '../tracking/recorder.js';
 import type { MailRef } from '../tracking/tokens.js';
 import { RelaySlots } from '../queue/slots.js';
+import type { StoredNotification } from '../store/notifications.js';
 
 /** Calls into the thread's HitStore, answered by a `reply` with the same id. */
 export type HitCall =
@@ -93,8 +94,8 @@ export class BackgroundThread implements Handoff, HitSink {
 
   // ---- tracking hits (HitSink) ----
 
-  store(hits: HitLine[]): Promise<Created[]> {
-    return this.call({ op: 'store', hits }) as Promise<Created[]>;
+  store(hits: HitLine[]): Promise<StoredNotification[]> {
+    return this.call({ op: 'store', hits }) as Promise<StoredNotification[]>;
   }
 
   forget(ref: MailRef): void {
@@ -105,8 +106,8 @@ export class BackgroundThread implements Handoff, HitSink {
     return this.call({ op: 'selfViewed', ref, at }) as Promise<void>;
   }
 
-  inferOpen(open: InferredOpen): Promise<{ recorded: boolean; created: Created[] }> {
-    return this.call({ op: 'inferOpen', open }) as Promise<{ recorded: boolean; created: Created[] }>;
+  inferOpen(open: InferredOpen): Promise<{ recorded: boolean; created: StoredNotification[] }> {
+    return this.call({ op: 'inferOpen', open }) as Promise<{ recorded: boolean; created: StoredNotification[] }>;
   }
 
   /** Finishes the deliveries in flight (the thread records them) and ends the thread. */

@@ -1,10 +1,8 @@
 // Live notification listeners of this process (SSE connections), by user.
-import type { NotificationItem } from '../../shared/api.js';
-
-export type Delivered = NotificationItem & { userId: string; seq: number };
+import type { StoredNotification } from '../store/notifications.js';
 
 export interface Listener {
-  send(item: Delivered): void;
+  send(item: StoredNotification): void;
   close(): void;
 }
 
@@ -21,7 +19,7 @@ export class NotificationHub {
     };
   }
 
-  deliver(items: Delivered[]): void {
+  deliver(items: StoredNotification[]): void {
     for (const item of items) for (const l of this.byUser.get(item.userId) ?? []) l.send(item);
   }
 

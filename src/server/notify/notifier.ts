@@ -3,13 +3,12 @@
 // and then reads the rows it has not yet delivered (so a missed NOTIFY, e.g. across a database
 // restart, is caught up by the next one or by a periodic check).
 import type pg from 'pg';
-import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
-import type { Schema } from '../db/schema.js';
+import { pgNotify } from '../db/notify.js';
 import type { Logger } from '../log.js';
-import { type Delivered, NotificationHub } from './hub.js';
+import { lastNotificationSeq, notificationsAfter, type StoredNotification } from '../store/notifications.js';
+import { NotificationHub } from './hub.js';
 import type { PushSender } from './push.js';
-import { toItem } from './items.js';
 
 const CHANNEL = 'mailbeacon_notifications';
 const CATCH_UP_MS = 2000;
@@ -29,18 +28,17 @@ export class Notifier {
 
   async start(databaseUrl: string | undefined): Promise<void> {
     if (this.database.dialect !== 'postgres' || !databaseUrl) return;
-    const row = await this.database.db.selectFrom('notifications').select((eb) => eb.fn.max('seq').as('max')).executeTakeFirst();
-    this.lastSeq = Number(row?.max ?? 0);
+    this.lastSeq = await lastNotificationSeq(this.database.db);
     await this.listen(databaseUrl);
     this.timer = setInterval(() => void this.catchUp(), CATCH_UP_MS);
     this.timer.unref();
   }
 
   /** New notifications, just committed by this process. */
-  published(items: Delivered[]): void {
+  published(items: StoredNotification[]): void {
     if (!items.length) return;
     if (this.database.dialect === 'postgres') {
-      void this.database.db.executeQuery(notifyQuery(this.database.db)).catch((err) => this.logger.warn({ err }, 'NOTIFY failed; listeners catch up shortly'));
+      void pgNotify(this.database.db, CHANNEL).catch((err) => this.logger.warn({ err }, 'NOTIFY failed; listeners catch up shortly'));
     } else {
       this.hub.deliver(items);
     }
@@ -88,18 +86,13 @@ export class Notifier {
     this.catching = true;
     try {
       const users = this.hub.users();
-      const rows = await this.database.db.selectFrom('notifications').selectAll().where('seq', '>', this.lastSeq).orderBy('seq').limit(1000).execute();
-      if (rows.length) this.lastSeq = Number(rows[rows.length - 1].seq);
-      const mine = rows.filter((r) => users.includes(r.user_id));
-      this.hub.deliver(mine.map(toItem));
+      const rows = await notificationsAfter(this.database.db, this.lastSeq);
+      if (rows.length) this.lastSeq = rows[rows.length - 1].seq;
+      this.hub.deliver(rows.filter((r) => users.includes(r.userId)));
     } catch (err) {
       this.logger.debug({ err }, 'notification catch-up failed');
     } finally {
       this.catching = false;
     }
   }
-}
-
-function notifyQuery(db: Kysely<Schema>) {
-  return db.selectNoFrom((eb) => eb.fn('pg_notify', [eb.val(CHANNEL), eb.val('')]).as('n')).compile();
 }

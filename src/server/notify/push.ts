@@ -5,7 +5,7 @@ import webpush from 'web-push';
 import type { Schema } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import { pushSubscriptionsOf, removePushSubscription } from '../store/push-subscriptions.js';
-import type { Delivered } from './hub.js';
+import type { StoredNotification } from '../store/notifications.js';
 import type { VapidKeys } from './vapid.js';
 
 export class PushSender {
@@ -15,7 +15,7 @@ export class PushSender {
     private readonly logger: Logger,
   ) {}
 
-  async send(items: Delivered[]): Promise<void> {
+  async send(items: StoredNotification[]): Promise<void> {
     for (const item of items) {
       const subs = await pushSubscriptionsOf(this.db, item.userId);
       const { userId: _u, seq: _s, ...payload } = item;

@@ -117,3 +117,50 @@ export async function campaignCounters(db: Kysely<Schema>, accountId: string, ca
   }
   return { counters, uniqueCounters, filteredCounters };
 }
+
+// ---- tracking hits (written by tracking/hit-store.ts on the background thread) ----
+
+export type TrackingEventRow = Omit<Selectable<EmailEventsTable>, 'seq'>;
+
+/** Which copy's events: one delivery's (SMTP, single send) or one tracked one-to-one email's. */
+export type EventScope = { accountId: string; deliveryId: string | null; trackedEmailId: string | null };
+
+/** Inserts hit events; an id already stored (a replayed journal line) is skipped. */
+export async function insertTrackingEvents(db: Kysely<Schema>, rows: TrackingEventRow[]): Promise<void> {
+  if (rows.length) await db.insertInto('email_events').values(rows).onConflict((oc) => oc.column('id').doNothing()).execute();
+}
+
+function scopedEvents(db: Kysely<Schema>, s: EventScope) {
+  const q = db.selectFrom('email_events').where('account_id', '=', s.accountId);
+  return s.deliveryId ? q.where('delivery_id', '=', s.deliveryId) : q.where('tracked_email_id', '=', s.trackedEmailId);
+}
+
+export async function hasCountedOpen(db: Kysely<Schema>, s: EventScope): Promise<boolean> {
+  return !!(await scopedEvents(db, s).select('id').where('type', '=', 'OPEN').where('filtered', '=', 0).executeTakeFirst());
+}
+
+/** The copy's clicks since `since`, with their details (JSON). */
+export async function clicksSince(db: Kysely<Schema>, s: EventScope, since: number) {
+  return scopedEvents(db, s).select(['id', 'created', 'link_index', 'details']).where('type', '=', 'CLICK').where('created', '>=', since).execute();
+}
+
+/** Opens and clicks of a tracked one-to-one email between two times, with their details. */
+export async function trackedHitsBetween(db: Kysely<Schema>, trackedEmailId: string, from: number, to: number) {
+  return db
+    .selectFrom('email_events')
+    .select(['id', 'details'])
+    .where('tracked_email_id', '=', trackedEmailId)
+    .where('type', 'in', ['OPEN', 'CLICK'])
+    .where('created', '>=', from)
+    .where('created', '<=', to)
+    .execute();
+}
+
+export async function eventDetails(db: Kysely<Schema>, ids: string[]) {
+  return ids.length ? db.selectFrom('email_events').select(['id', 'details']).where('id', 'in', ids).execute() : [];
+}
+
+/** A corrected verdict: the event no longer counts, with details saying why. */
+export async function markEventFiltered(db: Kysely<Schema>, id: string, details: Record<string, unknown>): Promise<void> {
+  await db.updateTable('email_events').set({ filtered: 1, details: JSON.stringify(details) }).where('id', '=', id).execute();
+}

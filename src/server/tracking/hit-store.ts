@@ -6,10 +6,12 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import type { Schema } from '../db/schema.js';
+import { clicksSince, eventDetails, type EventScope, hasCountedOpen, insertTrackingEvents, markEventFiltered, trackedHitsBetween } from '../store/events.js';
+import { deleteNotificationsOfEvents, insertNotifications, type NewNotification, type StoredNotification, wasNotifiedOfOpen } from '../store/notifications.js';
 import { classify, describeUserAgent, findScannerBursts, LIMITS, type Classification } from './classify.js';
 import { type MailContext, MailContexts } from './mail-context.js';
 import type { MailRef } from './tokens.js';
-import type { Created, HitLine, HitSink, InferredOpen, RawHit } from './recorder.js';
+import type { HitLine, HitSink, InferredOpen, RawHit } from './recorder.js';
 
 interface Prepared {
   hit: RawHit;
@@ -41,21 +43,9 @@ export class HitStore implements HitSink {
     if (!('t' in ref)) return;
     const db = this.deps.database.db;
     await db.transaction().execute(async (trx) => {
-      const rows = await trx
-        .selectFrom('email_events')
-        .select(['id', 'details'])
-        .where('tracked_email_id', '=', ref.t)
-        .where('type', 'in', ['OPEN', 'CLICK'])
-        .where('created', '>=', at - LIMITS.selfViewLeadMs)
-        .where('created', '<=', at)
-        .execute();
-      for (const r of rows) {
-        const d = JSON.parse(r.details) as Record<string, unknown> & { reasons?: string[] };
-        if (d.verdict === 'SELF') continue;
-        const details = { ...d, verdict: 'SELF', filterReason: 'SELF', reasons: [...(d.reasons ?? []), 'corrected: the sender was viewing this email at the time'] };
-        await trx.updateTable('email_events').set({ filtered: 1, details: JSON.stringify(details) }).where('id', '=', r.id).execute();
-      }
-      if (rows.length) await trx.deleteFrom('notifications').where('event_id', 'in', rows.map((r) => r.id)).execute();
+      const rows = await trackedHitsBetween(trx, ref.t, at - LIMITS.selfViewLeadMs, at);
+      await relabel(trx, rows, 'SELF', 'the sender was viewing this email at the time');
+      await deleteNotificationsOfEvents(trx, rows.map((r) => r.id));
     });
   }
 
@@ -63,11 +53,11 @@ export class HitStore implements HitSink {
    * An open inferred from something other than the pixel (a logged reply): recorded, and notified,
    * only when the email has no counted open yet. Answers whether it was recorded.
    */
-  async inferOpen(o: InferredOpen): Promise<{ recorded: boolean; created: Created[] }> {
+  async inferOpen(o: InferredOpen): Promise<{ recorded: boolean; created: StoredNotification[] }> {
     const ref: MailRef = o.trackedEmailId ? { t: o.trackedEmailId } : { d: o.deliveryId! };
     const found = await this.contexts.get(ref);
     if (!found || found.accountId !== o.accountId) return { recorded: false, created: [] };
-    if (await hasCountedOpen(this.deps.database.db, found)) return { recorded: false, created: [] };
+    if (await hasCountedOpen(this.deps.database.db, scopeOf(found))) return { recorded: false, created: [] };
     // A reply names its author, which a shared pixel cannot.
     const replier = o.recipient?.toLowerCase();
     const mail = replier && !found.recipient && !found.anonymous ? { ...found, recipient: replier, who: replier } : found;
@@ -77,7 +67,7 @@ export class HitStore implements HitSink {
   }
 
   /** Classifies and stores a batch in one transaction (idempotent); answers the notifications it created. */
-  async store(lines: HitLine[]): Promise<Created[]> {
+  async store(lines: HitLine[]): Promise<StoredNotification[]> {
     const prepared: Prepared[] = [];
     for (const line of lines) {
       const hit = JSON.parse(line) as RawHit;
@@ -88,12 +78,11 @@ export class HitStore implements HitSink {
     return this.write(prepared);
   }
 
-  private async write(prepared: Prepared[]): Promise<Created[]> {
+  private async write(prepared: Prepared[]): Promise<StoredNotification[]> {
     if (!prepared.length) return [];
     const db = this.deps.database.db;
     const created = await db.transaction().execute(async (trx) => {
-      const events = prepared.map((p) => eventRow(p.hit, p.mail, p.verdict, p.inferred));
-      await trx.insertInto('email_events').values(events).onConflict((oc) => oc.column('id').doNothing()).execute();
+      await insertTrackingEvents(trx, prepared.map((p) => eventRow(p.hit, p.mail, p.verdict, p.inferred)));
       await this.inferOpens(trx, prepared);
       const corrected = await this.correctBursts(trx, prepared);
       return this.notify(trx, prepared.filter((p) => p.verdict.counted && !corrected.has(p.hit.id)));
@@ -118,10 +107,10 @@ export class HitStore implements HitSink {
   private async inferOpens(trx: Kysely<Schema>, prepared: Prepared[]) {
     for (const p of prepared) {
       if (p.hit.kind !== 'c' || !p.verdict.counted) continue;
-      if (await hasCountedOpen(trx, p.mail)) continue;
+      if (await hasCountedOpen(trx, scopeOf(p.mail))) continue;
       const open: RawHit = { ...p.hit, id: `${p.hit.id}:open`, kind: 'o', url: undefined, link: undefined };
       const row = eventRow(open, p.mail, { ...p.verdict, reasons: ['a click with no open before it (images were probably blocked)'] }, true);
-      await trx.insertInto('email_events').values(row).onConflict((oc) => oc.column('id').doNothing()).execute();
+      await insertTrackingEvents(trx, [row]);
     }
   }
 
@@ -135,7 +124,7 @@ export class HitStore implements HitSink {
     const touched = new Map<string, MailContext>();
     for (const p of prepared) if (p.hit.kind !== 'o') touched.set(p.mail.key, p.mail);
     for (const mail of touched.values()) {
-      const clicks = await recentClicks(trx, mail, BURST_LOOKBACK_MS);
+      const clicks = await recentClicks(trx, mail, Date.now() - BURST_LOOKBACK_MS);
       const honeypot = clicks.find((c) => c.honeypot);
       const ids = honeypot
         ? clicks.filter((c) => c.verdict !== 'SCANNER' && Math.abs(c.at - honeypot.at) < BURST_LOOKBACK_MS).map((c) => c.id)
@@ -151,7 +140,7 @@ export class HitStore implements HitSink {
 
   /** Notifications for counted hits, honouring each owner's choices (opens, clicks, first open only). */
   private async notify(trx: Kysely<Schema>, counted: Prepared[]) {
-    const rows = [];
+    const rows: NewNotification[] = [];
     const firstOpens = new Set<string>();
     for (const { mail, hit } of counted) {
       const choices = mail.notifications;
@@ -163,18 +152,12 @@ export class HitStore implements HitSink {
         const key = `${mail.ownerUserId}:${mail.emailId}`;
         if (firstOpens.has(key)) continue;
         firstOpens.add(key);
-        const earlier = await trx.selectFrom('notifications').select('id').where('user_id', '=', mail.ownerUserId).where('email_id', '=', mail.emailId).where('type', '=', 'OPEN').executeTakeFirst();
-        if (earlier) continue;
+        if (await wasNotifiedOfOpen(trx, mail.ownerUserId, mail.emailId)) continue;
       }
       rows.push({ id: randomUUID(), account_id: mail.accountId, user_id: mail.ownerUserId, event_id: hit.id, type, who: mail.who, subject: mail.subject, url: hit.kind === 'c' ? (hit.url ?? null) : null, email_id: mail.emailId, at: hit.at, read_at: null });
     }
-    if (!rows.length) return [];
     // A replayed hit already has its notification: the unique event_id keeps it single.
-    const inserted = await trx.insertInto('notifications').values(rows).onConflict((oc) => oc.column('event_id').doNothing()).returning(['id', 'seq']).execute();
-    const seqOf = new Map(inserted.map((r) => [r.id, Number(r.seq)]));
-    return rows
-      .filter((r) => seqOf.has(r.id))
-      .map((r) => ({ id: r.id, type: r.type, who: r.who, subject: r.subject, ...(r.url ? { url: r.url } : {}), at: new Date(r.at).toISOString(), emailId: r.email_id, read: false, userId: r.user_id, seq: seqOf.get(r.id)! }));
+    return insertNotifications(trx, rows);
   }
 }
 
@@ -210,36 +193,26 @@ function eventRow(hit: RawHit, mail: MailContext, c: Classification, inferred = 
   };
 }
 
-function scoped(trx: Kysely<Schema>, mail: MailContext) {
-  let q = trx.selectFrom('email_events').where('account_id', '=', mail.accountId);
-  q = mail.deliveryId ? q.where('delivery_id', '=', mail.deliveryId) : q.where('tracked_email_id', '=', mail.trackedEmailId);
-  return q;
-}
+const scopeOf = (mail: MailContext): EventScope => ({ accountId: mail.accountId, deliveryId: mail.deliveryId, trackedEmailId: mail.trackedEmailId });
 
-async function hasCountedOpen(trx: Kysely<Schema>, mail: MailContext): Promise<boolean> {
-  const row = await scoped(trx, mail).select('id').where('type', '=', 'OPEN').where('filtered', '=', 0).executeTakeFirst();
-  return !!row;
-}
-
-async function recentClicks(trx: Kysely<Schema>, mail: MailContext, lookback: number) {
-  const rows = await scoped(trx, mail)
-    .select(['id', 'created', 'link_index', 'details'])
-    .where('type', '=', 'CLICK')
-    .where('created', '>=', Date.now() - lookback)
-    .execute();
+async function recentClicks(trx: Kysely<Schema>, mail: MailContext, since: number) {
+  const rows = await clicksSince(trx, scopeOf(mail), since);
   return rows.map((r) => {
     const d = JSON.parse(r.details) as { verdict: Classification['verdict']; honeypot?: boolean };
     return { id: r.id, at: Number(r.created), linkIndex: r.link_index === null ? -1 : Number(r.link_index), verdict: d.verdict, honeypot: !!d.honeypot };
   });
 }
 
-async function markScanner(trx: Kysely<Schema>, ids: string[], reason: string) {
-  const rows = await trx.selectFrom('email_events').select(['id', 'details']).where('id', 'in', ids).execute();
+/** A later verdict for stored hits: they stop counting and say why (their notifications are the caller's to withdraw). */
+async function relabel(trx: Kysely<Schema>, rows: Array<{ id: string; details: string }>, verdict: 'SELF' | 'SCANNER', reason: string) {
   for (const r of rows) {
     const d = JSON.parse(r.details) as Record<string, unknown> & { reasons?: string[] };
-    if (d.verdict === 'SCANNER') continue;
-    const details = { ...d, verdict: 'SCANNER', filterReason: 'SCANNER', reasons: [...(d.reasons ?? []), `corrected: ${reason}`] };
-    await trx.updateTable('email_events').set({ filtered: 1, details: JSON.stringify(details) }).where('id', '=', r.id).execute();
+    if (d.verdict === verdict) continue;
+    await markEventFiltered(trx, r.id, { ...d, verdict, filterReason: verdict, reasons: [...(d.reasons ?? []), `corrected: ${reason}`] });
   }
-  await trx.deleteFrom('notifications').where('event_id', 'in', ids).execute();
+}
+
+async function markScanner(trx: Kysely<Schema>, ids: string[], reason: string) {
+  await relabel(trx, await eventDetails(trx, ids), 'SCANNER', reason);
+  await deleteNotificationsOfEvents(trx, ids);
 }

@@ -5,7 +5,7 @@
 import type { Logger } from '../log.js';
 import { Journal, replayOrphans } from '../journal.js';
 import type { MailRef } from './tokens.js';
-import type { NotificationItem } from '../../shared/api.js';
+import type { StoredNotification } from '../store/notifications.js';
 
 /** What the tracking endpoints know about a hit when they answer it. */
 export interface RawHit {
@@ -34,17 +34,16 @@ export interface InferredOpen {
 }
 
 /** A notification a stored hit created, for the live feeds. */
-export type Created = NotificationItem & { userId: string; seq: number };
 
 /** A RawHit as JSON: the journal's line, kept and sent as is (a string is a fraction of the object's size). */
 export type HitLine = string;
 
 /** Where hits are stored: the HitStore, in this thread or (through messages) on the background thread. */
 export interface HitSink {
-  store(hits: HitLine[]): Promise<Created[]>;
+  store(hits: HitLine[]): Promise<StoredNotification[]>;
   forget(ref: MailRef): void;
   selfViewed(ref: MailRef, at: number): Promise<void>;
-  inferOpen(o: InferredOpen): Promise<{ recorded: boolean; created: Created[] }>;
+  inferOpen(o: InferredOpen): Promise<{ recorded: boolean; created: StoredNotification[] }>;
 }
 
 export interface RecorderDeps {
@@ -52,7 +51,7 @@ export interface RecorderDeps {
   logger: Logger;
   journalDir: string;
   /** Called after a batch is stored with the notifications it created. */
-  onNotifications: (items: Created[]) => void;
+  onNotifications: (items: StoredNotification[]) => void;
   batchMs?: number;
 }
 
@@ -114,7 +113,7 @@ export class HitRecorder {
     return recorded;
   }
 
-  private notify(created: Created[]) {
+  private notify(created: StoredNotification[]) {
     if (created.length) this.deps.onNotifications(created);
   }
 

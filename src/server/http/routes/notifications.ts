@@ -5,13 +5,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
 import { invalid } from '../../errors.js';
-import { toItem } from '../../notify/items.js';
-import type { Delivered } from '../../notify/hub.js';
+import { markNotificationsRead, notificationHistory, notificationsAfter, type StoredNotification } from '../../store/notifications.js';
 import { removePushSubscription, savePushSubscription } from '../../store/push-subscriptions.js';
 
 const HEARTBEAT_MS = 15_000;
 
-const wire = ({ userId: _u, seq: _s, ...item }: Delivered) => item;
+const wire = ({ userId: _u, seq: _s, ...item }: StoredNotification) => item;
 
 export default async function notifications(fastify: FastifyInstance, ctx: AppContext) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -37,13 +36,13 @@ export default async function notifications(fastify: FastifyInstance, ctx: AppCo
       });
       res.write('retry: 3000\n\n');
       let last = resumeFrom;
-      const send = (item: Delivered) => {
+      const send = (item: StoredNotification) => {
         if (item.seq <= last) return; // replayed and live can overlap by a row
         last = item.seq;
         res.write(`id: ${item.seq}\ndata: ${JSON.stringify(wire(item))}\n\n`);
       };
       // Subscribe first, then replay: nothing falls between the two.
-      const queued: Delivered[] = [];
+      const queued: StoredNotification[] = [];
       let replaying = true;
       const unsubscribe = ctx.notifier.hub.subscribe(userId, {
         send: (item) => (replaying ? queued.push(item) : send(item)),
@@ -56,8 +55,7 @@ export default async function notifications(fastify: FastifyInstance, ctx: AppCo
       };
       res.on('close', done);
       if (resumeFrom > 0) {
-        const missed = await db.selectFrom('notifications').selectAll().where('user_id', '=', userId).where('seq', '>', resumeFrom).orderBy('seq').limit(1000).execute();
-        missed.map(toItem).forEach(send);
+        (await notificationsAfter(db, resumeFrom, { userId })).forEach(send);
       }
       replaying = false;
       queued.forEach(send);
@@ -79,14 +77,10 @@ export default async function notifications(fastify: FastifyInstance, ctx: AppCo
     async (request) => {
       const q = request.query;
       const limit = q.limit ?? 50;
-      let query = db.selectFrom('notifications').selectAll().where('account_id', '=', request.principal.accountId).where('user_id', '=', request.principal.userId);
-      if (q.unread) query = query.where('read_at', 'is', null);
-      if (q.after) query = query.where('seq', '<', Number(q.after));
-      const rows = await query.orderBy('seq', 'desc').limit(limit + 1).execute();
-      const page = rows.slice(0, limit).map(toItem);
+      const { items, hasMore } = await notificationHistory(db, request.principal, { unread: q.unread, beforeSeq: q.after ? Number(q.after) : undefined, limit });
       return {
-        results: page.map(wire),
-        ...(rows.length > limit ? { paging: { next: { after: String(page[page.length - 1].seq) } } } : {}),
+        results: items.map(wire),
+        ...(hasMore ? { paging: { next: { after: String(items[items.length - 1].seq) } } } : {}),
       };
     },
   );
@@ -98,10 +92,7 @@ export default async function notifications(fastify: FastifyInstance, ctx: AppCo
     async (request) => {
       const { ids, all } = request.body;
       if (!all && !ids?.length) throw invalid('Say which notifications to mark read: `ids`, or `all: true`.', 'ids');
-      let q = db.updateTable('notifications').set({ read_at: Date.now() }).where('user_id', '=', request.principal.userId).where('account_id', '=', request.principal.accountId).where('read_at', 'is', null);
-      if (!all) q = q.where('id', 'in', ids!);
-      const res = await q.executeTakeFirst();
-      return { updated: Number(res.numUpdatedRows) };
+      return { updated: await markNotificationsRead(db, request.principal, all ? 'all' : ids!) };
     },
   );
 
