@@ -122,6 +122,11 @@ export function firstMatch<T>(compiled: ReadonlyArray<CompiledRange<T>>, addr: A
   return compiled.find((c) => c.family === addr.family && (n & c.mask) === c.base)?.entry;
 }
 
+/** This machine: 127.0.0.0/8 (also IPv4-mapped) or ::1. */
+export function isLoopback(address: string): boolean {
+  return address === '::1' || /^(::ffff:)?127\./.test(address);
+}
+
 /** "17.58.x" / "2a01:111:x": enough to show the range without storing a person's address. */
 export function maskAddress(addr: Address): string {
   return addr.family === 'ipv4'

@@ -223,3 +223,13 @@ export async function settle(trx: Kysely<Schema>, owner: string | null, d: Claim
     return true;
   }
 }
+
+/** What a tracking hit on a delivery needs: its recipient, campaign, times, and the message's subject and sender. */
+export async function deliveryForTracking(db: Kysely<Schema>, id: string) {
+  return db
+    .selectFrom('deliveries')
+    .innerJoin('messages', 'messages.id', 'deliveries.message_id')
+    .select(['deliveries.account_id', 'deliveries.recipient', 'deliveries.campaign_id', 'deliveries.sent_at', 'deliveries.created_at', 'messages.user_id', 'messages.token_id', 'messages.subject'])
+    .where('deliveries.id', '=', id)
+    .executeTakeFirst();
+}

@@ -133,3 +133,16 @@ export async function deleteSmtpToken(db: Kysely<Schema>, accountId: string, id:
     .executeTakeFirst();
   return Number(res.numUpdatedRows) > 0;
 }
+
+/** The live user who created the token (its mail's owner for notifications), if still there. */
+export async function tokenCreatorId(db: Kysely<Schema>, accountId: string, tokenId: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('smtp_tokens')
+    .innerJoin('users', (j) => j.onRef('users.email', '=', 'smtp_tokens.created_by').onRef('users.account_id', '=', 'smtp_tokens.account_id'))
+    .select('users.id')
+    .where('smtp_tokens.id', '=', tokenId)
+    .where('smtp_tokens.account_id', '=', accountId)
+    .where('users.removed_at', 'is', null)
+    .executeTakeFirst();
+  return row?.id ?? null;
+}

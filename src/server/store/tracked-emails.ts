@@ -2,7 +2,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Schema, TrackedEmailsTable } from '../db/schema.js';
 import type { EngagementEvent, TrackedEmailView, Verdict } from '../../shared/api.js';
-import { isLoopback } from '../security/throttle.js';
+import { isLoopback } from '../../shared/ip-ranges.js';
 
 export type TrackedEmailRow = Selectable<TrackedEmailsTable>;
 
@@ -53,6 +53,11 @@ export async function upsertTrackedEmail(
     const row = await trx.selectFrom('tracked_emails').selectAll().where('id', '=', e.id).executeTakeFirstOrThrow();
     return { row, created: !existing };
   });
+}
+
+/** A tracked email by id alone, for its tracking hits (whose signed token already names it). */
+export async function trackedEmailForTracking(db: Kysely<Schema>, id: string): Promise<TrackedEmailRow | undefined> {
+  return db.selectFrom('tracked_emails').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 /** The user's own tracked email; another user's (or account's) answers undefined. */

@@ -4,7 +4,11 @@
 import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import type { NotificationChoices, UserSettings } from '../../shared/api.js';
+import { findContactByEmail } from '../store/contacts.js';
+import { deliveryForTracking } from '../store/queue.js';
 import { getAccountSettings, getUserSettings } from '../store/settings.js';
+import { tokenCreatorId } from '../store/smtp-tokens.js';
+import { trackedEmailForTracking } from '../store/tracked-emails.js';
 import type { MailRef } from './tokens.js';
 
 export interface MailContext {
@@ -54,14 +58,9 @@ export class MailContexts {
   }
 
   private async forDelivery(key: string, id: string): Promise<MailContext | undefined> {
-    const row = await this.db
-      .selectFrom('deliveries')
-      .innerJoin('messages', 'messages.id', 'deliveries.message_id')
-      .select(['deliveries.account_id', 'deliveries.recipient', 'deliveries.campaign_id', 'deliveries.sent_at', 'deliveries.created_at', 'messages.user_id', 'messages.token_id', 'messages.subject'])
-      .where('deliveries.id', '=', id)
-      .executeTakeFirst();
+    const row = await deliveryForTracking(this.db, id);
     if (!row) return undefined;
-    const owner = row.user_id ?? (row.token_id ? await this.tokenOwner(row.account_id, row.token_id) : null);
+    const owner = row.user_id ?? (row.token_id ? await tokenCreatorId(this.db, row.account_id, row.token_id) : null);
     const settings = owner ? await this.settings(row.account_id, owner) : null;
     const contact = await this.contact(row.account_id, row.recipient);
     const anonymous = (await this.privacy(row.account_id)) && !contact?.legal_basis;
@@ -87,7 +86,7 @@ export class MailContexts {
   }
 
   private async forTracked(key: string, id: string): Promise<MailContext | undefined> {
-    const row = await this.db.selectFrom('tracked_emails').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await trackedEmailForTracking(this.db, id);
     if (!row) return undefined;
     const recipients = JSON.parse(row.recipients) as string[];
     const single = recipients.length === 1 ? recipients[0].toLowerCase() : '';
@@ -115,24 +114,12 @@ export class MailContexts {
     };
   }
 
-  private async tokenOwner(accountId: string, tokenId: string): Promise<string | null> {
-    const row = await this.db
-      .selectFrom('smtp_tokens')
-      .innerJoin('users', (j) => j.onRef('users.email', '=', 'smtp_tokens.created_by').onRef('users.account_id', '=', 'smtp_tokens.account_id'))
-      .select('users.id')
-      .where('smtp_tokens.id', '=', tokenId)
-      .where('smtp_tokens.account_id', '=', accountId)
-      .where('users.removed_at', 'is', null)
-      .executeTakeFirst();
-    return row?.id ?? null;
-  }
-
   private settings(accountId: string, userId: string): Promise<UserSettings> {
     return getUserSettings(this.db, accountId, userId);
   }
 
   private async contact(accountId: string, email: string) {
-    return this.db.selectFrom('contacts').select(['name', 'legal_basis']).where('account_id', '=', accountId).where('email', '=', email.toLowerCase()).executeTakeFirst();
+    return findContactByEmail(this.db, accountId, email);
   }
 
   private async privacy(accountId: string): Promise<boolean> {

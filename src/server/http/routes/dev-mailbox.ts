@@ -10,7 +10,7 @@ import type { AppContext } from '../app.js';
 import { ApiError, notFound } from '../../errors.js';
 import { MimeMessage } from '../../mime/message.js';
 import { mailboxDir } from '../../queue/relay.js';
-import { isLoopback } from '../../security/throttle.js';
+import { isLoopback } from '../../../shared/ip-ranges.js';
 
 const FILE = /^\d+-[a-z0-9]+\.eml$/;
 const LIST_LIMIT = 200;
