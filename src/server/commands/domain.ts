@@ -1,40 +1,58 @@
-// `mailbeacon domain add|list|remove`: DKIM keys for sending domains.
+// `mailbeacon domain add|list|remove`: DKIM keys for sending domains, each owned by one account.
 import type { Config } from '../config.js';
 import { migrate, openDatabase } from '../db/index.js';
 import { dnsRecord, newDkimKey } from '../queue/dkim.js';
+import { conflictingDomain, normalizeDomain } from '../queue/domain-owner.js';
+import { ensureAccount, findAccountByName } from '../store/accounts.js';
 import { addSendingDomain, listSendingDomains, removeSendingDomain } from '../store/sending-domains.js';
 import { parse, UsageError } from './args.js';
 
-const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
+const ACCOUNT = /^[\w.@-]{1,64}$/;
 
 export async function domainCommand(config: Config, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await migrate(database);
+    const db = database.db;
     switch (sub) {
       case 'add': {
-        const { values, positionals } = parse(rest, { selector: { type: 'string' } });
-        const domain = (positionals[0] ?? '').toLowerCase();
+        const { values, positionals } = parse(rest, { selector: { type: 'string' }, account: { type: 'string' } });
+        const domain = normalizeDomain(positionals[0] ?? '');
         if (!DOMAIN.test(domain)) throw new UsageError(`"${positionals[0] ?? ''}" is not a domain name (e.g. mail.example.com).`);
         const selector = (values.selector as string | undefined) ?? `mb${new Date().getFullYear()}`;
         if (!/^[a-z0-9][a-z0-9-]{0,62}$/i.test(selector)) throw new UsageError('--selector takes letters, digits and dashes.');
+        const accountName = (values.account as string | undefined) ?? 'default';
+        if (!ACCOUNT.test(accountName)) throw new UsageError('--account takes 1 to 64 letters, digits, dots, dashes, @ or _.');
+        const account = await ensureAccount(db, accountName);
+        const taken = await conflictingDomain(db, account.id, domain);
+        if (taken) throw new UsageError(`${taken} belongs to another account; a domain, its parents and the names below it belong to one account. Remove it there first (\`mailbeacon domain remove ${taken}\`).`);
         const key = newDkimKey(domain, selector);
-        await addSendingDomain(database.db, key);
+        const added = await addSendingDomain(db, { ...key, account_id: account.id });
+        if (added.ownedBy) throw new UsageError(`${domain} belongs to another account.`);
         const record = dnsRecord(key);
-        process.stderr.write(`Publish this DNS TXT record; mail From: *@${domain} is DKIM-signed from now on:\n`);
+        process.stderr.write(`Publish this DNS TXT record; mail From: *@${domain} sent by account "${account.name}" is DKIM-signed from now on, and other accounts can no longer send From: it:\n`);
         process.stdout.write(`${record.name}. IN TXT "${record.value}"\n`);
         return 0;
       }
-      case 'list':
-        for (const d of await listSendingDomains(database.db)) {
+      case 'list': {
+        const { values } = parse(rest, { account: { type: 'string' } });
+        let accountId: string | undefined;
+        if (values.account) {
+          const account = await findAccountByName(db, values.account as string);
+          if (!account) throw new UsageError(`There is no account named "${values.account}".`);
+          accountId = account.id;
+        }
+        for (const d of await listSendingDomains(db, accountId)) {
           const record = dnsRecord(d);
-          process.stdout.write(JSON.stringify({ domain: d.domain, selector: d.selector, dnsName: record.name, dnsValue: record.value }) + '\n');
+          process.stdout.write(JSON.stringify({ domain: d.domain, account: d.account_name, selector: d.selector, dnsName: record.name, dnsValue: record.value }) + '\n');
         }
         return 0;
+      }
       case 'remove': {
-        const domain = (rest[0] ?? '').toLowerCase();
-        if (!(await removeSendingDomain(database.db, domain))) {
+        const domain = normalizeDomain(rest[0] ?? '');
+        if (!(await removeSendingDomain(db, domain))) {
           process.stderr.write(`No sending domain ${domain}; run \`mailbeacon domain list\`.\n`);
           return 1;
         }

@@ -137,6 +137,8 @@ export interface ServerKeysTable {
 
 export interface SendingDomainsTable {
   domain: string;
+  /** The owning account; null only for a domain migrated while no account existed (it signs nothing). */
+  account_id: string | null;
   selector: string;
   private_key: string;
   public_key: string;

@@ -9,14 +9,18 @@ import type { TrackingContext } from '../tracking/context.js';
 import type { DkimSigner } from './dkim.js';
 import type { PrepareCopy } from './worker.js';
 
-/** The domain of the first From: address, lower-cased. */
-export function fromDomain(raw: Buffer): string | undefined {
+/** The domains of the From: addresses, lower-cased, in order. */
+export function fromDomains(raw: Buffer): string[] {
   const from = MimeMessage.parse(raw).headers.get('from');
-  if (!from) return undefined;
-  const first = addressparser(from, { flatten: true })[0];
-  const at = first?.address?.lastIndexOf('@') ?? -1;
-  return at > 0 ? first.address.slice(at + 1).toLowerCase() : undefined;
+  if (!from) return [];
+  return addressparser(from, { flatten: true })
+    .map((a) => a.address ?? '')
+    .filter((a) => a.lastIndexOf('@') > 0)
+    .map((a) => a.slice(a.lastIndexOf('@') + 1).toLowerCase());
 }
+
+/** The domain of the first From: address, lower-cased: the one DKIM signs for. */
+export const fromDomain = (raw: Buffer): string | undefined => fromDomains(raw)[0];
 
 export function copyPreparer(deps: { dkim: DkimSigner; tracking: TrackingContext }): PrepareCopy {
   return async (message: MessageRow, delivery: Claimed) => {
@@ -26,6 +30,6 @@ export function copyPreparer(deps: { dkim: DkimSigner; tracking: TrackingContext
       const position = message.pixel_position === 'top' ? 'top' : 'bottom';
       raw = trackMessage(raw, deps.tracking.signer, { ref: { d: delivery.id }, base, pixel: true, position });
     }
-    return deps.dkim.sign(raw, fromDomain(raw));
+    return deps.dkim.sign(raw, fromDomain(raw), message.account_id);
   };
 }

@@ -1,10 +1,12 @@
-// DKIM: keys are made by `mailbeacon domain add`; outgoing mail whose From: domain has a key is
-// signed on its way to the relay (after tracking changed the body, so the signature covers it).
+// DKIM: keys are made by `mailbeacon domain add`; outgoing mail whose From: domain has a key owned by
+// the sending account is signed on its way to the relay (after tracking changed the body, so the
+// signature covers it). Another account's mail From: that domain is never signed with it.
 import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import DKIM from 'nodemailer/lib/dkim';
 import type { Schema } from '../db/schema.js';
 import { getSendingDomain, type SendingDomain } from '../store/sending-domains.js';
+import { normalizeDomain } from './domain-owner.js';
 
 /** A new 2048-bit RSA key and the TXT record that publishes it. */
 export function newDkimKey(domain: string, selector: string) {
@@ -32,11 +34,11 @@ export class DkimSigner {
 
   constructor(private readonly db: Kysely<Schema>) {}
 
-  /** Signs when the From: domain has a key; answers the message unchanged otherwise. */
-  async sign(raw: Buffer, fromDomain: string | undefined): Promise<Buffer> {
+  /** Signs when the From: domain has a key that `accountId` owns; answers the message unchanged otherwise. */
+  async sign(raw: Buffer, fromDomain: string | undefined, accountId: string): Promise<Buffer> {
     if (!fromDomain) return raw;
-    const key = await this.keyFor(fromDomain.toLowerCase());
-    if (!key) return raw;
+    const key = await this.keyFor(normalizeDomain(fromDomain));
+    if (!key || key.account_id !== accountId) return raw;
     const signer = new DKIM({ domainName: key.domain, keySelector: key.selector, privateKey: key.private_key });
     const chunks: Buffer[] = [];
     for await (const chunk of signer.sign(raw)) chunks.push(chunk as Buffer);

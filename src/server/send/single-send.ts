@@ -17,6 +17,8 @@ import { RenderFailure, render, type Rendered } from '../templates/render.js';
 import { invalid } from '../errors.js';
 import type { SendResult, SendStatusView, SingleSendInput } from '../../shared/hubspot.js';
 import { addressList, checkTo, parseSender, type Sender } from './addresses.js';
+import { domainOf } from '../../shared/addresses.js';
+import { foreignOwnedDomain } from '../queue/domain-owner.js';
 import { compose, messageIdFor } from './compose.js';
 import { statusView } from './status-view.js';
 
@@ -82,6 +84,8 @@ async function check(
   const decided = (result: SendResult, message: string): Decided => ({ recipient: to.address, result, message });
   const from = m.from === undefined ? { name: '', address: principal.email } : parseSender(m.from);
   if (!from) return decided('INVALID_FROM_ADDRESS', `"${m.from}" is not a valid sender; use "Name <address>" or an address.`);
+  const foreign = await foreignOwnedDomain(db, principal.accountId, domainOf(from.address));
+  if (foreign) return decided('INVALID_FROM_ADDRESS', `${from.address}: the domain ${foreign} belongs to another Mailbeacon account; send from a domain of your own.`);
   const copies = [...new Set([...lists.cc, ...lists.bcc].map((s) => s.address))].filter((a) => a !== to.address);
   if (1 + copies.length > MAX_RECIPIENTS) return decided('TOO_MANY_RECIPIENTS', `A single send goes to at most ${MAX_RECIPIENTS} addresses (to, cc and bcc together).`);
 

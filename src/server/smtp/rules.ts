@@ -11,7 +11,10 @@ import { isLoopback } from '../../shared/ip-ranges.js';
 import { currentPasswordHash, findSmtpToken } from '../store/smtp-tokens.js';
 import { suppressedAmong } from '../store/suppressions.js';
 import { prepareIncoming } from './incoming.js';
-import { isAddress } from '../../shared/addresses.js';
+import type { PolicyCode } from './server.js';
+import { domainOf, isAddress } from '../../shared/addresses.js';
+import { fromDomains } from '../queue/copy.js';
+import { foreignOwnedDomain } from '../queue/domain-owner.js';
 
 export interface SmtpUser {
   tokenId: string;
@@ -32,8 +35,8 @@ export interface SmtpRulesDeps {
 }
 
 /** An error that smtp-server answers with `code` (the enhanced status code is added by smtp-server). */
-export function reply(code: number, message: string): Error & { responseCode: number } {
-  return Object.assign(new Error(message), { responseCode: code });
+export function reply(code: number, message: string, enhanced?: PolicyCode): Error & { responseCode: number } {
+  return Object.assign(new Error(enhanced ? `${enhanced} ${message}` : message), { responseCode: code });
 }
 
 /** What SMTP token ids look like (secrets.newId): a username of another shape is not logged. */
@@ -113,9 +116,10 @@ export function smtpRules(deps: SmtpRulesDeps): Partial<SMTPServerOptions> {
 
     onMailFrom(address, session, callback) {
       void (async () => {
-        await currentUser(session);
+        const user = await currentUser(session);
         if (!address.address) throw reply(553, 'A sender address is required (MAIL FROM cannot be empty here)');
         if (!isAddress(address.address)) throw reply(553, `Sender address <${address.address}> is not a valid address`);
+        await refuseForeignDomain(db, user.accountId, [domainOf(address.address)]);
         const declared = typeof address.args === 'object' && typeof address.args.SIZE === 'string' ? Number(address.args.SIZE) : 0;
         if (declared > deps.maxBytes) throw reply(552, `Message size exceeds the limit of ${deps.maxBytes} bytes`);
       })().then(() => callback(), (err) => callback(withCode(err, logger)));
@@ -144,6 +148,7 @@ export function smtpRules(deps: SmtpRulesDeps): Partial<SMTPServerOptions> {
           const user = await currentUser(session);
           const incoming = prepareIncoming(Buffer.concat(chunks), { hostname: deps.hostname, session });
           if (!incoming.ok) throw reply(554, incoming.error);
+          await refuseForeignDomain(db, user.accountId, fromDomains(incoming.raw));
           const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
           const queued = await deps.acceptor.accept({
             accountId: user.accountId,
@@ -165,6 +170,14 @@ export function smtpRules(deps: SmtpRulesDeps): Partial<SMTPServerOptions> {
       });
     },
   };
+}
+
+/** 550 5.7.1 when a sender domain (envelope or From:) belongs to another account (queue/domain-owner.ts). */
+async function refuseForeignDomain(db: Kysely<Schema>, accountId: string, domains: string[]): Promise<void> {
+  for (const domain of new Set(domains)) {
+    const owned = await foreignOwnedDomain(db, accountId, domain);
+    if (owned) throw reply(550, `Sender domain ${domain} belongs to another Mailbeacon account (${owned}); send from a domain of your own`, '5.7.1');
+  }
 }
 
 /** Our refusals keep their code; anything else (the database is down) is a temporary 451. */

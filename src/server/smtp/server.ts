@@ -21,6 +21,32 @@ export interface SmtpListener {
   close(): Promise<void>;
 }
 
+// smtp-server derives the enhanced status code (RFC 3463) from the reply code alone, so every 550
+// says 5.1.1, "bad destination mailbox". A refusal on policy grounds must say 5.7.1 ("delivery not
+// authorized"), or clients and their users look for a typo. A reply the rules start with "5.7.1 "
+// (rules.ts `reply(…, '5.7.1')`) is sent with smtp-server's own policy context instead.
+export type PolicyCode = '5.7.1';
+const POLICY_CONTEXT: Record<PolicyCode, string> = { '5.7.1': 'POLICY_VIOLATION' };
+const EXPLICIT = /^(5\.7\.1) ([\s\S]*)$/;
+
+type Sender = { send(code: number, data: unknown, context?: unknown): void };
+
+function sendExplicitCodes(server: SMTPServer): void {
+  const internals = server as unknown as { connect(socket: unknown, options: unknown): void; connections: Set<Sender> };
+  const connect = internals.connect.bind(server);
+  internals.connect = (socket, options) => {
+    connect(socket, options);
+    const connection = [...internals.connections].pop();
+    if (!connection) return;
+    const send = connection.send.bind(connection);
+    connection.send = (code, data, context) => {
+      const m = context === undefined && typeof data === 'string' ? EXPLICIT.exec(data) : null;
+      if (m) send(code, m[2], POLICY_CONTEXT[m[1] as PolicyCode]);
+      else send(code, data, context);
+    };
+  };
+}
+
 export async function listenSmtp(o: SmtpListenOptions): Promise<SmtpListener> {
   const server = new SMTPServer({
     name: o.hostname,
@@ -34,6 +60,7 @@ export async function listenSmtp(o: SmtpListenOptions): Promise<SmtpListener> {
     closeTimeout: 30_000,
     ...o.options,
   });
+  sendExplicitCodes(server);
   server.on('error', (err) => o.logger.warn({ err }, 'smtp connection error'));
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);

@@ -1,23 +1,46 @@
-// Sending domains and their DKIM keys (`mailbeacon domain add`), shared by every process.
+// Sending domains and their DKIM keys (`mailbeacon domain add`), shared by every process. Each belongs
+// to one account (queue/domain-owner.ts says what that allows).
 import type { Kysely, Selectable } from 'kysely';
 import type { Schema, SendingDomainsTable } from '../db/schema.js';
 
 export type SendingDomain = Selectable<SendingDomainsTable>;
 
-export async function addSendingDomain(db: Kysely<Schema>, d: Omit<SendingDomain, 'created_at'>): Promise<void> {
-  await db
-    .insertInto('sending_domains')
-    .values({ ...d, created_at: Date.now() })
-    .onConflict((oc) => oc.column('domain').doUpdateSet({ selector: d.selector, private_key: d.private_key, public_key: d.public_key }))
-    .execute();
+/**
+ * Adds the domain for `account_id`, or gives it a new key if that account already owns it (or nobody
+ * does). Answers the owning account's id when another account has it, and changes nothing then.
+ */
+export async function addSendingDomain(db: Kysely<Schema>, d: Omit<SendingDomain, 'created_at' | 'account_id'> & { account_id: string }): Promise<{ ownedBy?: string }> {
+  return db.transaction().execute(async (trx) => {
+    const existing = await getSendingDomain(trx, d.domain);
+    if (existing?.account_id && existing.account_id !== d.account_id) return { ownedBy: existing.account_id };
+    await trx
+      .insertInto('sending_domains')
+      .values({ ...d, created_at: Date.now() })
+      .onConflict((oc) => oc.column('domain').doUpdateSet({ selector: d.selector, private_key: d.private_key, public_key: d.public_key, account_id: d.account_id }))
+      .execute();
+    return {};
+  });
 }
 
 export async function getSendingDomain(db: Kysely<Schema>, domain: string): Promise<SendingDomain | undefined> {
   return db.selectFrom('sending_domains').selectAll().where('domain', '=', domain.toLowerCase()).executeTakeFirst();
 }
 
-export async function listSendingDomains(db: Kysely<Schema>): Promise<SendingDomain[]> {
-  return db.selectFrom('sending_domains').selectAll().orderBy('domain').execute();
+/** The owned domains among `names` (exact names, lower-cased), with their owners. */
+export async function ownersOf(db: Kysely<Schema>, names: string[]): Promise<Array<{ domain: string; account_id: string | null }>> {
+  if (!names.length) return [];
+  return db.selectFrom('sending_domains').select(['domain', 'account_id']).where('domain', 'in', names).execute();
+}
+
+/** Owned domains below `domain` (`mail.acme.com` under `acme.com`). */
+export async function ownedBelow(db: Kysely<Schema>, domain: string): Promise<Array<{ domain: string; account_id: string | null }>> {
+  return db.selectFrom('sending_domains').select(['domain', 'account_id']).where('domain', 'like', `%.${domain.toLowerCase()}`).execute();
+}
+
+export async function listSendingDomains(db: Kysely<Schema>, accountId?: string): Promise<Array<SendingDomain & { account_name: string | null }>> {
+  let q = db.selectFrom('sending_domains').leftJoin('accounts', 'accounts.id', 'sending_domains.account_id').selectAll('sending_domains').select('accounts.name as account_name');
+  if (accountId) q = q.where('sending_domains.account_id', '=', accountId);
+  return q.orderBy('sending_domains.domain').execute();
 }
 
 export async function removeSendingDomain(db: Kysely<Schema>, domain: string): Promise<boolean> {

@@ -1,0 +1,36 @@
+// A sending domain belongs to one account (`mailbeacon domain add <domain> --account A`). Only that
+// account's mail is signed with its DKIM key (queue/dkim.ts), and no other account may send mail
+// From: it or any name below it — otherwise anyone with an SMTP token could send as ceo@acme.com and
+// have it delivered signed d=acme.com. Checked on every send (SMTP envelope and header, single send);
+// read from the database each time, so an added domain protects at once in every process.
+import { domainToASCII } from 'node:url';
+import type { Kysely } from 'kysely';
+import type { Schema } from '../db/schema.js';
+import { ownedBelow, ownersOf } from '../store/sending-domains.js';
+
+/** A domain as stored: lower-cased, no trailing dot, internationalised names in punycode (`xn--…`). */
+export function normalizeDomain(domain: string): string {
+  const d = domain.trim().toLowerCase().replace(/\.$/, '');
+  return domainToASCII(d) || d;
+}
+
+/** `a.b.acme.com` → [`a.b.acme.com`, `b.acme.com`, `acme.com`, `com`]. */
+export function domainAndParents(domain: string): string[] {
+  const labels = normalizeDomain(domain).split('.');
+  return labels.map((_, i) => labels.slice(i).join('.')).filter(Boolean);
+}
+
+/**
+ * The owned domain that keeps `accountId` from sending From: `domain`, or undefined when it may:
+ * the domain and its parents are the account's own or nobody's.
+ */
+export async function foreignOwnedDomain(db: Kysely<Schema>, accountId: string, domain: string): Promise<string | undefined> {
+  const owned = await ownersOf(db, domainAndParents(domain));
+  return owned.find((d) => d.account_id !== null && d.account_id !== accountId)?.domain;
+}
+
+/** For `domain add`: another account's domain that is this one, a parent or a name below it. */
+export async function conflictingDomain(db: Kysely<Schema>, accountId: string, domain: string): Promise<string | undefined> {
+  const related = [...(await ownersOf(db, domainAndParents(domain))), ...(await ownedBelow(db, normalizeDomain(domain)))];
+  return related.find((d) => d.account_id !== null && d.account_id !== accountId)?.domain;
+}
