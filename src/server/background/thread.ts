@@ -11,6 +11,7 @@ import type { Handoff } from '../queue/accept.js';
 import { workerOwner } from '../queue/worker.js';
 import type { Created, HitLine, HitSink, InferredOpen } from '../tracking/recorder.js';
 import type { MailRef } from '../tracking/tokens.js';
+import type { Change } from '../notify/changes.js';
 
 /** Calls into the thread's HitStore, answered by a `reply` with the same id. */
 export type HitCall =
@@ -21,7 +22,7 @@ export type HitCall =
 export type ToThread =
   | { type: 'take'; claimed: Claimed[] }
   | { type: 'wake' }
-  | { type: 'forget-account'; accountId: string }
+  | { type: 'change'; change: Change }
   | { type: 'forget-mail'; ref: MailRef }
   | { type: 'call'; id: number; call: HitCall }
   | { type: 'stop' };
@@ -84,9 +85,10 @@ export class BackgroundThread implements Handoff, HitSink {
     this.post({ type: 'wake' });
   }
 
-  /** The account's tracking settings changed: the thread's tracking context reads them again. */
-  forgetAccount(accountId: string): void {
-    this.post({ type: 'forget-account', accountId });
+  /** A change (notify/changes.ts) for the thread's copies of settings. Posted before any hit that
+   * follows it, so the thread applies it first. */
+  changed(change: Change): void {
+    this.post({ type: 'change', change });
   }
 
   // ---- tracking hits (HitSink) ----

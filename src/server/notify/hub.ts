@@ -1,9 +1,12 @@
-// Live notification listeners of this process (SSE connections), by user.
+// Live notification listeners of this process (SSE connections), by user, each with the credential
+// it was opened with (so that revoking it can end it).
 import type { NotificationItem } from '../../shared/api.js';
 
 export type Delivered = NotificationItem & { userId: string; seq: number };
 
 export interface Listener {
+  /** The access token the stream was opened with. */
+  tokenId: string;
   send(item: Delivered): void;
   close(): void;
 }
@@ -23,6 +26,12 @@ export class NotificationHub {
 
   deliver(items: Delivered[]): void {
     for (const item of items) for (const l of this.byUser.get(item.userId) ?? []) l.send(item);
+  }
+
+  /** The live listeners of one user, or of everyone. */
+  listeners(userId?: string): Listener[] {
+    if (userId !== undefined) return [...(this.byUser.get(userId) ?? [])];
+    return [...this.byUser.values()].flatMap((set) => [...set]);
   }
 
   /** Users with at least one live listener here. */
