@@ -41,6 +41,8 @@ export class PgListener {
     const client = new pgLib.Client({ connectionString: this.url });
     client.on('notification', (n) => this.handlers.get(n.channel)?.(n.payload ?? ''));
     client.on('error', (err) => {
+      // A lost connection may report more than one error: reconnect once.
+      if (this.client !== client) return;
       this.logger.warn({ err }, 'the LISTEN connection was lost; reconnecting');
       this.client = undefined;
       void this.reconnect();
