@@ -28,7 +28,7 @@ import { StreamGuard } from './notify/stream-guard.js';
 
 /** What a change (notify/changes.ts) does in this process: every copy it concerns is dropped or re-checked. */
 async function applyChange(change: Change, to: { tracking: TrackingContext; worker: BackgroundThread; streams: StreamGuard }): Promise<void> {
-  to.worker.changed(change);
+  if (change.type !== 'credential-revoked') to.worker.changed(change); // the thread keeps no credentials
   if (change.type === 'settings-changed') to.tracking.forget(change.accountId);
   if (change.type === 'resync') to.tracking.forget();
   await to.streams.changed(change);

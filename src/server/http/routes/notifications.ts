@@ -58,7 +58,7 @@ export default async function notifications(fastify: FastifyInstance, ctx: AppCo
       };
       res.on('close', done);
       // A revocation between the token's check and the subscription named no stream of ours yet.
-      await ctx.streams.check([listener]);
+      await ctx.streams.check([listener]).catch((err) => request.log.debug({ err }, 'could not re-check the stream\'s token; the periodic check will'));
       if (resumeFrom > 0) {
         const missed = await db.selectFrom('notifications').selectAll().where('user_id', '=', userId).where('seq', '>', resumeFrom).orderBy('seq').limit(1000).execute();
         missed.map(toItem).forEach(send);
