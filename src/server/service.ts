@@ -22,6 +22,17 @@ import { HitRecorder } from './tracking/recorder.js';
 import { Notifier } from './notify/notifier.js';
 import { PushSender } from './notify/push.js';
 import { loadVapidKeys } from './notify/vapid.js';
+import { type Change, ChangeFeed } from './notify/changes.js';
+import { PgListener } from './notify/pg-listener.js';
+import { StreamGuard } from './notify/stream-guard.js';
+
+/** What a change (notify/changes.ts) does in this process: every copy it concerns is dropped or re-checked. */
+async function applyChange(change: Change, to: { tracking: TrackingContext; worker: BackgroundThread; streams: StreamGuard }): Promise<void> {
+  if (change.type !== 'credential-revoked') to.worker.changed(change); // the thread keeps no credentials
+  if (change.type === 'settings-changed') to.tracking.forget(change.accountId);
+  if (change.type === 'resync') to.tracking.forget();
+  await to.streams.changed(change);
+}
 
 export interface Service {
   http: FastifyInstance;
@@ -48,12 +59,20 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const journalDir = path.join(config.dataDir, 'journal');
   const tracking = new TrackingContext(database.db, await loadTrackingKeys(database.db, config.trackingKeys), config.publicUrl);
   const vapid = await loadVapidKeys(database.db, config.dataDir);
-  const notifier = new Notifier(database, logger.child({ component: 'notify' }), new PushSender(database.db, vapid, logger.child({ component: 'push' })));
-  await notifier.start(config.databaseUrl);
+  const notifyLogger = logger.child({ component: 'notify' });
+  const notifier = new Notifier(database, notifyLogger, new PushSender(database.db, vapid, logger.child({ component: 'push' })));
   // Relaying and storing hits happen on a thread of their own (background/entry.ts, a file of its
   // own in the bundle).
   const worker = await BackgroundThread.start(new URL('./background.js', import.meta.url), config, config.relayPoolSize * 2, logger);
-  tracking.onForget((accountId) => worker.forgetAccount(accountId));
+  const streams = new StreamGuard(database.db, notifier.hub, notifyLogger);
+  const changes = new ChangeFeed(database, notifyLogger);
+  changes.on((change) => applyChange(change, { tracking, worker, streams }));
+  // On PostgreSQL, one connection LISTENs for the other processes' notifications and changes.
+  const listener = database.dialect === 'postgres' && config.databaseUrl ? new PgListener(config.databaseUrl, notifyLogger) : undefined;
+  await notifier.start(listener);
+  await changes.start(listener);
+  await listener?.start();
+  streams.start();
   const recorder = new HitRecorder({
     sink: worker,
     logger: logger.child({ component: 'tracking' }),
@@ -71,7 +90,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   smtp.push(await listen(config.smtpPort, false));
   if (config.smtpTlsPort) smtp.push(await listen(config.smtpTlsPort, true));
 
-  const app = await buildApp({ config, database, logger, addinDir: ADDIN_DIST, acceptor, tracking, recorder, notifier, vapid, draining: () => draining });
+  const app = await buildApp({ config, database, logger, addinDir: ADDIN_DIST, acceptor, tracking, recorder, notifier, streams, changes, vapid, draining: () => draining });
   await app.listen({ port: config.port, host: config.host });
   await app.ready();
   const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) => app.tracker(req, res) || app.routing(req, res));
@@ -105,7 +124,10 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       // Everything accepted and every hit answered is stored by now; relays in flight finish.
       await recorder.stop();
       await worker.stop();
-      await notifier.stop();
+      changes.stop();
+      streams.stop();
+      notifier.stop();
+      await listener?.stop();
       await database.close();
       logger.info('shutdown complete');
     },

@@ -8,6 +8,8 @@ export interface SseEvent {
 export interface SseClient {
   events: SseEvent[];
   waitFor(n: number, timeoutMs?: number): Promise<SseEvent[]>;
+  /** Resolves with the time the stream ended (the server closed it, or close() was called). */
+  ended: Promise<number>;
   close(): void;
 }
 
@@ -19,7 +21,7 @@ export async function connectSse(url: string, opts: { token?: string; lastEventI
   const res = await fetch(url, { headers, signal: controller.signal });
   if (res.status !== 200) throw new Error(`SSE answered ${res.status}: ${await res.text()}`);
   const events: SseEvent[] = [];
-  void (async () => {
+  const ended = (async () => {
     const decoder = new TextDecoder();
     let buffer = '';
     try {
@@ -37,6 +39,7 @@ export async function connectSse(url: string, opts: { token?: string; lastEventI
     } catch {
       /* closed */
     }
+    return Date.now();
   })();
   return {
     events,
@@ -48,6 +51,7 @@ export async function connectSse(url: string, opts: { token?: string; lastEventI
       }
       return events;
     },
+    ended,
     close: () => controller.abort(),
   };
 }

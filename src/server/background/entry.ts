@@ -13,6 +13,7 @@ import { sendStatusHook } from '../send/status-hook.js';
 import { TrackingContext } from '../tracking/context.js';
 import { HitStore } from '../tracking/hit-store.js';
 import { loadTrackingKeys } from '../tracking/keys.js';
+import type { Change } from '../notify/changes.js';
 import type { FromThread, HitCall, ThreadData, ToThread } from './thread.js';
 
 const port = parentPort!;
@@ -43,6 +44,15 @@ async function main() {
   });
   await worker.start();
 
+  // Settings the thread keeps copies of: the tracking domain (copies it relays), and what each hit is
+  // classified and notified by (blocked IPs, notification choices, privacy).
+  const forgetSettings = (change: Change) => {
+    if (change.type === 'credential-revoked') return;
+    const accountId = change.type === 'settings-changed' ? change.accountId : undefined;
+    tracking.forget(accountId);
+    hits.forgetAccount(accountId);
+  };
+
   let calls: Promise<void> = Promise.resolve();
   const run = (c: HitCall) => (c.op === 'store' ? hits.store(c.hits) : c.op === 'selfViewed' ? hits.selfViewed(c.ref, c.at) : hits.inferOpen(c.open));
   const call = (id: number, c: HitCall) => {
@@ -57,7 +67,7 @@ async function main() {
   port.on('message', (m: ToThread) => {
     if (m.type === 'take') worker.take(m.claimed);
     else if (m.type === 'wake') worker.wake();
-    else if (m.type === 'forget-account') tracking.forget(m.accountId);
+    else if (m.type === 'change') forgetSettings(m.change);
     else if (m.type === 'forget-mail') calls = calls.then(() => hits.forget(m.ref)); // after the hits sent before it
     else if (m.type === 'call') call(m.id, m.call);
     else if (m.type === 'stop') {

@@ -13,6 +13,7 @@ import type { HitLine, HitSink, InferredOpen } from '../tracking/recorder.js';
 import type { MailRef } from '../tracking/tokens.js';
 import { RelaySlots } from '../queue/slots.js';
 import type { StoredNotification } from '../store/notifications.js';
+import type { Change } from '../notify/changes.js';
 
 /** Calls into the thread's HitStore, answered by a `reply` with the same id. */
 export type HitCall =
@@ -23,7 +24,7 @@ export type HitCall =
 export type ToThread =
   | { type: 'take'; claimed: Claimed[] }
   | { type: 'wake' }
-  | { type: 'forget-account'; accountId: string }
+  | { type: 'change'; change: Change }
   | { type: 'forget-mail'; ref: MailRef }
   | { type: 'call'; id: number; call: HitCall }
   | { type: 'stop' };
@@ -87,9 +88,10 @@ export class BackgroundThread implements Handoff, HitSink {
     this.post({ type: 'wake' });
   }
 
-  /** The account's tracking settings changed: the thread's tracking context reads them again. */
-  forgetAccount(accountId: string): void {
-    this.post({ type: 'forget-account', accountId });
+  /** A change (notify/changes.ts) for the thread's copies of settings. Posted before any hit that
+   * follows it, so the thread applies it first. */
+  changed(change: Change): void {
+    this.post({ type: 'change', change });
   }
 
   // ---- tracking hits (HitSink) ----

@@ -2,7 +2,8 @@
 import { isAddress, normalizeAddress } from '../../shared/addresses.js';
 import { UsageError, parse } from './args.js';
 import type { Config } from '../config.js';
-import { migrate, openDatabase } from '../db/index.js';
+import { type Database, migrate, openDatabase } from '../db/index.js';
+import { announce } from '../notify/changes.js';
 import { issueAccessToken } from '../store/access-tokens.js';
 import { findAccountByName } from '../store/accounts.js';
 import { addUser, findUser, listUsers, removeUser, UserError, type User } from '../store/users.js';
@@ -15,6 +16,11 @@ function emailArg(positionals: string[], sub: string): string {
   if (!email) throw new UsageError(`\`mailbeacon user ${sub}\` needs an email address.`);
   if (!isAddress(email)) throw new UsageError(`"${email}" is not an email address.`);
   return normalizeAddress(email);
+}
+
+/** Running servers end the live feeds of the user's revoked tokens (within a second: notify/changes.ts). */
+function revoked(database: Database, userId: string): Promise<void> {
+  return announce(database.db, database.dialect, { type: 'credential-revoked', userId });
 }
 
 export async function userCommand(config: Config, args: string[]): Promise<number> {
@@ -46,6 +52,7 @@ export async function userCommand(config: Config, args: string[]): Promise<numbe
       case 'remove': {
         const { positionals } = parse(rest, {});
         const user = await removeUser(db, emailArg(positionals, 'remove'));
+        await revoked(database, user.id);
         line({ removed: userLine(user) });
         return 0;
       }
@@ -55,6 +62,7 @@ export async function userCommand(config: Config, args: string[]): Promise<numbe
         const user = await findUser(db, email);
         if (!user) throw new UserError(`No user has the address ${email}; add one with \`mailbeacon user add ${email}\`.`);
         const accessToken = await issueAccessToken(db, user, { revokeOthers: true });
+        await revoked(database, user.id);
         line({ id: user.id, email: user.email, account: user.account, accessToken });
         return 0;
       }

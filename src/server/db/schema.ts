@@ -219,6 +219,14 @@ export interface NotificationsTable {
   read_at: number | null;
 }
 
+/** A change every process must apply (SQLite's way of telling them; see migrations/0006_changes.ts). */
+export interface ChangesTable {
+  seq: Generated<number>;
+  origin: string;
+  change: string;
+  at: number;
+}
+
 export interface PushSubscriptionsTable {
   endpoint: string;
   account_id: string;
@@ -312,9 +320,10 @@ export interface Schema {
   blob_chunks: BlobChunksTable;
   attachments: AttachmentsTable;
   user_settings: UserSettingsTable;
+  changes: ChangesTable;
 }
 
 /** Tables that hold no account's data; every other table carries `account_id`. */
-export const GLOBAL_TABLES = ['accounts', 'server_keys', 'sending_domains', 'kysely_migration', 'kysely_migration_lock'];
+export const GLOBAL_TABLES = ['accounts', 'server_keys', 'sending_domains', 'changes', 'kysely_migration', 'kysely_migration_lock'];
 
 export type { Generated };

@@ -29,6 +29,8 @@ import type { Acceptor } from '../queue/accept.js';
 import type { TrackingContext } from '../tracking/context.js';
 import type { HitRecorder } from '../tracking/recorder.js';
 import type { Notifier } from '../notify/notifier.js';
+import type { StreamGuard } from '../notify/stream-guard.js';
+import type { ChangeFeed } from '../notify/changes.js';
 import type { VapidKeys } from '../notify/vapid.js';
 
 export interface AppContext {
@@ -41,6 +43,10 @@ export interface AppContext {
   tracking: TrackingContext;
   recorder: HitRecorder;
   notifier: Notifier;
+  /** Ends live feeds whose credential was revoked. */
+  streams: StreamGuard;
+  /** Applies a change (settings, revoked credentials) here and in every other process. */
+  changes: ChangeFeed;
   vapid: VapidKeys;
   /** True once shutdown has begun. */
   draining: () => boolean;

@@ -1,7 +1,10 @@
-// Live notification listeners of this process (SSE connections), by user.
+// Live notification listeners of this process (SSE connections), by user, each with the credential
+// it was opened with (so that revoking it can end it).
 import type { StoredNotification } from '../store/notifications.js';
 
 export interface Listener {
+  /** The access token the stream was opened with. */
+  tokenId: string;
   send(item: StoredNotification): void;
   close(): void;
 }
@@ -21,6 +24,12 @@ export class NotificationHub {
 
   deliver(items: StoredNotification[]): void {
     for (const item of items) for (const l of this.byUser.get(item.userId) ?? []) l.send(item);
+  }
+
+  /** The live listeners of one user, or of everyone. */
+  listeners(userId?: string): Listener[] {
+    if (userId !== undefined) return [...(this.byUser.get(userId) ?? [])];
+    return [...this.byUser.values()].flatMap((set) => [...set]);
   }
 
   /** Users with at least one live listener here. */

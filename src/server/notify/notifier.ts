@@ -2,12 +2,12 @@
 // straight to the hub. On PostgreSQL the process that stored them sends NOTIFY; every process LISTENs
 // and then reads the rows it has not yet delivered (so a missed NOTIFY, e.g. across a database
 // restart, is caught up by the next one or by a periodic check).
-import type pg from 'pg';
 import type { Database } from '../db/index.js';
 import { pgNotify } from '../db/notify.js';
 import type { Logger } from '../log.js';
 import { lastNotificationSeq, notificationsAfter, type StoredNotification } from '../store/notifications.js';
 import { NotificationHub } from './hub.js';
+import type { PgListener } from './pg-listener.js';
 import type { PushSender } from './push.js';
 
 const CHANNEL = 'mailbeacon_notifications';
@@ -15,10 +15,8 @@ const CATCH_UP_MS = 2000;
 
 export class Notifier {
   readonly hub = new NotificationHub();
-  private client: pg.Client | undefined;
   private lastSeq = 0;
   private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
 
   constructor(
     private readonly database: Database,
@@ -26,10 +24,12 @@ export class Notifier {
     private readonly push: PushSender | undefined,
   ) {}
 
-  async start(databaseUrl: string | undefined): Promise<void> {
-    if (this.database.dialect !== 'postgres' || !databaseUrl) return;
+  /** On PostgreSQL: hears the other processes through `listener` (started by the caller after this). */
+  async start(listener: PgListener | undefined): Promise<void> {
+    if (!listener) return;
     this.lastSeq = await lastNotificationSeq(this.database.db);
-    await this.listen(databaseUrl);
+    listener.on(CHANNEL, () => void this.catchUp());
+    listener.onReconnect(() => void this.catchUp());
     this.timer = setInterval(() => void this.catchUp(), CATCH_UP_MS);
     this.timer.unref();
   }
@@ -45,37 +45,9 @@ export class Notifier {
     void this.push?.send(items).catch((err) => this.logger.warn({ err }, 'web push failed'));
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
+  stop(): void {
     clearInterval(this.timer);
     this.hub.closeAll();
-    await this.client?.end().catch(() => {});
-  }
-
-  private async listen(url: string): Promise<void> {
-    const { default: pgLib } = await import('pg');
-    const client = new pgLib.Client({ connectionString: url });
-    client.on('notification', () => void this.catchUp());
-    client.on('error', (err) => {
-      this.logger.warn({ err }, 'notification listener lost its connection; reconnecting');
-      this.client = undefined;
-      void this.reconnect(url);
-    });
-    await client.connect();
-    await client.query(`LISTEN ${CHANNEL}`);
-    this.client = client;
-  }
-
-  private async reconnect(url: string) {
-    for (let attempt = 1; !this.stopped && !this.client; attempt++) {
-      await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
-      try {
-        await this.listen(url);
-        await this.catchUp();
-      } catch {
-        /* the database is still down */
-      }
-    }
   }
 
   private catching = false;

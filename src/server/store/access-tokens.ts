@@ -44,3 +44,21 @@ export async function verifyAccessToken(db: Kysely<Schema>, presented: string): 
   if (!row || !safeEqual(row.secret_hash, sha256(m[2]))) return undefined;
   return { accountId: row.account_id, userId: row.user_id, email: row.email, tokenId: row.id };
 }
+
+/** Which of these tokens still work (not revoked, their user not removed): live feeds re-check theirs. */
+export async function liveTokenIds(db: Kysely<Schema>, tokenIds: string[]): Promise<Set<string>> {
+  const live = new Set<string>();
+  // In slices: a bound parameter each, and SQLite allows a few thousand per statement.
+  for (let i = 0; i < tokenIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('access_tokens')
+      .innerJoin('users', 'users.id', 'access_tokens.user_id')
+      .select('access_tokens.id')
+      .where('access_tokens.id', 'in', tokenIds.slice(i, i + 500))
+      .where('access_tokens.revoked_at', 'is', null)
+      .where('users.removed_at', 'is', null)
+      .execute();
+    for (const r of rows) live.add(r.id);
+  }
+  return live;
+}

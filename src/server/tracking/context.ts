@@ -6,13 +6,14 @@ import { TrackingSigner } from './tokens.js';
 import { getAccountSettings } from '../store/settings.js';
 import type { TrackingKey } from '../config.js';
 
-// Other processes see a changed tracking domain within this long; the one that saved it at once.
+// A safety net only: a change reaches every process's copy within a second (notify/changes.ts).
 const CACHE_MS = 10_000;
 
 export class TrackingContext {
   readonly signer: TrackingSigner;
   private bases = new Map<string, { at: number; base: string }>();
-  private listeners: Array<(accountId: string) => void> = [];
+  /** Bumped by every forget: a read that began before one is not kept (it may hold the old value). */
+  private generation = 0;
 
   constructor(
     private readonly db: Kysely<Schema>,
@@ -22,22 +23,20 @@ export class TrackingContext {
     this.signer = new TrackingSigner(keys);
   }
 
-  /** Drops the cached base here and in every context that asked to follow this one (the background thread). */
-  forget(accountId: string): void {
-    this.bases.delete(accountId);
-    for (const listener of this.listeners) listener(accountId);
-  }
-
-  onForget(listener: (accountId: string) => void): void {
-    this.listeners.push(listener);
+  /** The account's settings changed (or, with no account, anything may have): read them again. */
+  forget(accountId?: string): void {
+    this.generation++;
+    if (accountId === undefined) this.bases.clear();
+    else this.bases.delete(accountId);
   }
 
   async baseFor(accountId: string): Promise<string> {
     const hit = this.bases.get(accountId);
     if (hit && Date.now() - hit.at < CACHE_MS) return hit.base;
+    const generation = this.generation;
     const { trackingDomain } = await getAccountSettings(this.db, accountId);
     const base = trackingDomain ? `${new URL(this.publicUrl).protocol}//${trackingDomain}` : this.publicUrl;
-    this.bases.set(accountId, { at: Date.now(), base });
+    if (generation === this.generation) this.bases.set(accountId, { at: Date.now(), base });
     return base;
   }
 }

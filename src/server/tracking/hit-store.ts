@@ -29,6 +29,11 @@ export class HitStore implements HitSink {
     this.contexts = new MailContexts(deps.database.db);
   }
 
+  /** Settings of this account (or, with none, of any) changed: hits from now on read them afresh. */
+  forgetAccount(accountId?: string): void {
+    this.contexts.forgetAccount(accountId);
+  }
+
   /** Hits stored from now on read this mail's context afresh (its sender just viewed it). */
   forget(ref: MailRef): void {
     this.contexts.forget(ref);

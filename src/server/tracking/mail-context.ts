@@ -35,10 +35,13 @@ export interface MailContext {
   anonymous: boolean;
 }
 
+// A safety net only: a settings change reaches every process's copy within a second (notify/changes.ts).
 const TTL_MS = 2000;
 
 export class MailContexts {
   private cache = new Map<string, { at: number; value: MailContext | undefined }>();
+  /** Bumped by every forget: a read that began before one is not kept (it may hold the old value). */
+  private generation = 0;
 
   constructor(private readonly db: Kysely<Schema>) {}
 
@@ -46,7 +49,9 @@ export class MailContexts {
     const key = 'd' in ref ? `d:${ref.d}` : `t:${ref.t}`;
     const hit = this.cache.get(key);
     if (hit && Date.now() - hit.at < TTL_MS) return hit.value;
+    const generation = this.generation;
     const value = 'd' in ref ? await this.forDelivery(key, ref.d) : await this.forTracked(key, ref.t);
+    if (generation !== this.generation) return value;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(key, { at: Date.now(), value });
     return value;
@@ -54,7 +59,14 @@ export class MailContexts {
 
   /** After a self-view report: the next hit must see it. */
   forget(ref: MailRef): void {
+    this.generation++;
     this.cache.delete('d' in ref ? `d:${ref.d}` : `t:${ref.t}`);
+  }
+
+  /** The account's or one of its users' settings changed (or, with no account, anything may have). */
+  forgetAccount(accountId?: string): void {
+    this.generation++;
+    for (const [key, entry] of this.cache) if (accountId === undefined || !entry.value || entry.value.accountId === accountId) this.cache.delete(key);
   }
 
   private async forDelivery(key: string, id: string): Promise<MailContext | undefined> {

@@ -7,6 +7,7 @@ import { sending } from './0002_sending.js';
 import { templates } from './0003_templates.js';
 import { tracking } from './0004_tracking.js';
 import { logging } from './0005_logging.js';
+import { changes } from './0006_changes.js';
 import { domainOwner } from './0007_domain_owner.js';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
@@ -17,6 +18,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0003_templates': templates(t),
     '0004_tracking': tracking(t),
     '0005_logging': logging(t),
+    '0006_changes': changes(t),
     '0007_domain_owner': domainOwner(),
   };
 }

@@ -1,5 +1,6 @@
-// Notifications (docs/product.md §6): the live feed as server-sent events (resumable with Last-Event-ID), the
-// history with read/unread, and Web Push subscriptions for the companion page.
+// Notifications (docs/product.md §6): the live feed as server-sent events (resumable with Last-Event-ID, ended
+// when its token is revoked), the history with read/unread, and Web Push subscriptions for the
+// companion page.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -21,7 +22,7 @@ export default async function notifications(fastify: FastifyInstance, ctx: AppCo
     '/api/v1/notifications/stream',
     { config: { queryToken: true }, schema: { querystring: Type.Object({ access_token: Type.Optional(Type.String()), lastEventId: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' })) }) } },
     async (request, reply) => {
-      const userId = request.principal.userId;
+      const { userId, tokenId } = request.principal;
       const header = request.headers['last-event-id'];
       const resumeFrom = Number((typeof header === 'string' && /^\d{1,15}$/.test(header) ? header : request.query.lastEventId) ?? 0);
       reply.hijack();
@@ -44,16 +45,20 @@ export default async function notifications(fastify: FastifyInstance, ctx: AppCo
       // Subscribe first, then replay: nothing falls between the two.
       const queued: StoredNotification[] = [];
       let replaying = true;
-      const unsubscribe = ctx.notifier.hub.subscribe(userId, {
-        send: (item) => (replaying ? queued.push(item) : send(item)),
+      const listener = {
+        tokenId,
+        send: (item: StoredNotification) => (replaying ? queued.push(item) : send(item)),
         close: () => res.end(),
-      });
+      };
+      const unsubscribe = ctx.notifier.hub.subscribe(userId, listener);
       const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
       const done = () => {
         clearInterval(heartbeat);
         unsubscribe();
       };
       res.on('close', done);
+      // A revocation between the token's check and the subscription named no stream of ours yet.
+      await ctx.streams.check([listener]).catch((err) => request.log.debug({ err }, 'could not re-check the stream\'s token; the periodic check will'));
       if (resumeFrom > 0) {
         (await notificationsAfter(db, resumeFrom, { userId })).forEach(send);
       }

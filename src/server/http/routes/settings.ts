@@ -1,4 +1,5 @@
 // Settings (docs/product.md §6): the signed-in user's (`/api/v1/settings`) and the account's (`/api/v1/account`).
+// A saved change is announced to every process before the answer (notify/changes.ts).
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -65,7 +66,10 @@ export default async function settings(fastify: FastifyInstance, ctx: AppContext
       const update = { ...request.body };
       if (update.neverLog) update.neverLog = neverLogList(update.neverLog);
       if (update.blockedIps) update.blockedIps = blockedIpList(update.blockedIps);
-      const saved = await updateUserSettings(db, request.principal.accountId, request.principal.userId, update);
+      const { accountId, userId } = request.principal;
+      const saved = await updateUserSettings(db, accountId, userId, update);
+      // Tracking keeps copies (blocked IPs, notification choices): the next hit, in any process, sees this.
+      await ctx.changes.publish({ type: 'settings-changed', accountId, userId });
       request.log.info({ fields: Object.keys(request.body) }, 'settings saved');
       return saved;
     },
@@ -103,7 +107,8 @@ export default async function settings(fastify: FastifyInstance, ctx: AppContext
         ...(body.neverLog ? { neverLog: neverLogList(body.neverLog) } : {}),
         ...(body.trackingDomain !== undefined ? { trackingDomain: trackingDomain(body.trackingDomain) } : {}),
       });
-      ctx.tracking.forget(accountId); // new tracking URLs use the new domain at once (here; elsewhere within seconds)
+      // Tracking keeps copies (domain, privacy): the next hit or send, in any process, sees this.
+      await ctx.changes.publish({ type: 'settings-changed', accountId });
       request.log.info({ fields: Object.keys(request.body) }, 'account settings saved');
       return saved;
     },
