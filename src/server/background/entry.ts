@@ -26,6 +26,7 @@ async function main() {
   const tracking = new TrackingContext(database.db, await loadTrackingKeys(database.db, config.trackingKeys), config.publicUrl);
   const relay = config.relayUrl ? smtpRelay(config.relayUrl, { poolSize: config.relayPoolSize, sourceIp: config.relaySourceIp }) : mailboxRelay(config.dataDir);
   const hits = new HitStore({ database });
+  const dkim = new DkimSigner(database.db);
   let reported = -1;
   const worker = new DeliveryWorker({
     database,
@@ -35,7 +36,7 @@ async function main() {
     timing: config.queue,
     concurrency,
     owner,
-    prepare: copyPreparer({ dkim: new DkimSigner(database.db), tracking }),
+    prepare: copyPreparer({ dkim, tracking }),
     onSettled: sendStatusHook(database),
     // The main thread hands over only as many as the thread has room for.
     onLoad: (n) => {
@@ -48,6 +49,8 @@ async function main() {
   // classified and notified by (blocked IPs, notification choices, privacy).
   const forgetSettings = (change: Change) => {
     if (change.type === 'credential-revoked') return;
+    if (change.type === 'domains-changed' || change.type === 'resync') dkim.forget();
+    if (change.type === 'domains-changed') return;
     const accountId = change.type === 'settings-changed' ? change.accountId : undefined;
     tracking.forget(accountId);
     hits.forgetAccount(accountId);

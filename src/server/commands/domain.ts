@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { migrate, openDatabase } from '../db/index.js';
 import { dnsRecord, newDkimKey } from '../queue/dkim.js';
 import { conflictingDomain, normalizeDomain } from '../queue/domain-owner.js';
+import { announce } from '../notify/changes.js';
 import { ensureAccount, findAccountByName } from '../store/accounts.js';
 import { addSendingDomain, listSendingDomains, removeSendingDomain } from '../store/sending-domains.js';
 import { parse, UsageError } from './args.js';
@@ -31,6 +32,7 @@ export async function domainCommand(config: Config, args: string[]): Promise<num
         const key = newDkimKey(domain, selector);
         const added = await addSendingDomain(db, { ...key, account_id: account.id });
         if (added.ownedBy) throw new UsageError(`${domain} belongs to another account.`);
+        await announce(db, database.dialect, { type: 'domains-changed' }); // running servers re-read keys at once
         const record = dnsRecord(key);
         process.stderr.write(`Publish this DNS TXT record; mail From: *@${domain} sent by account "${account.name}" is DKIM-signed from now on, and other accounts can no longer send From: it:\n`);
         process.stdout.write(`${record.name}. IN TXT "${record.value}"\n`);
@@ -56,6 +58,7 @@ export async function domainCommand(config: Config, args: string[]): Promise<num
           process.stderr.write(`No sending domain ${domain}; run \`mailbeacon domain list\`.\n`);
           return 1;
         }
+        await announce(db, database.dialect, { type: 'domains-changed' });
         process.stdout.write(JSON.stringify({ removed: domain }) + '\n');
         return 0;
       }

@@ -17,6 +17,8 @@ export type Change =
   | { type: 'settings-changed'; accountId: string; userId?: string }
   /** Credentials revoked (all of a user's, or these ids): live feeds re-check theirs and end if gone. */
   | { type: 'credential-revoked'; userId?: string; tokenIds?: string[] }
+  /** Sending domains were added, re-keyed or removed: DKIM keys are read again. */
+  | { type: 'domains-changed' }
   /** Some changes may have been missed (the LISTEN connection was lost): everything is re-read. */
   | { type: 'resync' };
 

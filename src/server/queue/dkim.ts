@@ -45,6 +45,11 @@ export class DkimSigner {
     return Buffer.concat(chunks);
   }
 
+  /** Sending domains changed (notify/changes.ts): keys are read again. */
+  forget(): void {
+    this.cache.clear();
+  }
+
   private async keyFor(domain: string): Promise<SendingDomain | undefined> {
     const hit = this.cache.get(domain);
     if (hit && Date.now() - hit.at < (hit.domain ? KEY_CACHE_MS : MISS_CACHE_MS)) return hit.domain;
