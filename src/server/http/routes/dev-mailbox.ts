@@ -117,7 +117,9 @@ export default async function devMailbox(app: FastifyInstance, ctx: AppContext) 
     return reply
       .type('text/html; charset=utf-8')
       .header('Cache-Control', 'no-store')
-      .header('Content-Security-Policy', "script-src 'none'; object-src 'none'")
+      // Shown in the list page's frame: framed by this origin only.
+      .header('Content-Security-Policy', "script-src 'none'; object-src 'none'; frame-ancestors 'self'")
+      .header('X-Frame-Options', 'SAMEORIGIN')
       .send(withBase);
   });
 
