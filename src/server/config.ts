@@ -27,6 +27,8 @@ export interface Config {
   apiRateLimit: number;
   logLevel: string;
   trustProxy: boolean;
+  /** Serve the add-in's source maps and build-info.json (off: they describe our code to anyone). */
+  serveSourceMaps: boolean;
   queue: QueueTiming;
   relayPoolSize: number;
 }
@@ -144,6 +146,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     apiRateLimit: positive('API_RATE_LIMIT', 5000),
     logLevel,
     trustProxy: parseBool('TRUST_PROXY', read('TRUST_PROXY'), false),
+    serveSourceMaps: parseBool('SERVE_SOURCE_MAPS', read('SERVE_SOURCE_MAPS'), false),
     queue: {
       retryBase: duration('QUEUE_RETRY_BASE', 30_000),
       retryMax: duration('QUEUE_RETRY_MAX', 3600_000),

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { type Database, migrate, openDatabase } from './db/index.js';
 import { buildApp } from './http/app.js';
+import { clientError } from './http/errors.js';
 import type { Logger } from './log.js';
 import { ADDIN_DIST } from './paths.js';
 import { listenSmtp, type SmtpListener } from './smtp/server.js';
@@ -93,7 +94,8 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const app = await buildApp({ config, database, logger, addinDir: ADDIN_DIST, acceptor, tracking, recorder, notifier, streams, changes, vapid, draining: () => draining });
   await app.listen({ port: config.port, host: config.host });
   await app.ready();
-  const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) => app.tracker(req, res) || app.routing(req, res));
+  const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, app.handle);
+  httpsServer.on('clientError', clientError); // the same answer as on HTTP, security headers included
   await new Promise<void>((resolve, reject) => {
     httpsServer.once('error', reject);
     httpsServer.listen(config.httpsPort, config.host, () => resolve());

@@ -1,9 +1,11 @@
 // Secrets never reach the logs (docs/product.md §8): one server session at LOG_LEVEL=trace does everything that
 // handles a credential — the CLI issuing access tokens, SMTP token passwords created and reset, SMTP
 // AUTH PLAIN and LOGIN (right, wrong, and with the fields swapped), Bearer and `?access_token=`
-// (right and wrong), a relay with a password, tracking keys from the environment, single send and
-// logging — and then no secret, nor a telling piece of one, appears in stdout or stderr.
+// (right and wrong, in every spelling a query can take), a relay with a password, tracking keys from
+// the environment, single send and logging — and then no secret, nor a telling piece of one, appears
+// in stdout or stderr.
 import { once } from 'node:events';
+import net from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
@@ -11,6 +13,7 @@ import { freePort } from '../helpers/ports.js';
 import { runCli, serverEnv, startWithEnv, type RunningServer } from '../helpers/server.js';
 import { RawSmtp } from '../helpers/smtp-client.js';
 import { connectSse } from '../helpers/sse.js';
+import { maskUrl } from '../../src/server/log.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const RELAY_PASSWORD = 'relay-Pa55word-9f8e7d6c5b4a';
@@ -21,6 +24,56 @@ function forms(secret: string): string[] {
   const m = /^mb_[a-z0-9]{16}_([A-Za-z0-9_-]{43})$/.exec(secret);
   const core = m ? m[1] : secret;
   return [secret, core, core.slice(0, 16), b64(secret)];
+}
+
+const STREAM = '/api/v1/notifications/stream';
+
+/**
+ * Ways to write `access_token=<t>` in a request target: percent-encoding of any character of the name
+ * (either case of hex digit), double encoding, mixed case, `+`, repeats, `;` separators, a `#` (the
+ * router starts a query there too), an encoded value, absolute-form. Some the stream route accepts,
+ * some it does not: none may reach the log.
+ */
+function spellings(t: string, origin: string): string[] {
+  return [
+    `${STREAM}?access%5Ftoken=${t}`,
+    `${STREAM}?access%5ftoken=${t}`,
+    `${STREAM}?%61%63%63%65%73%73%5F%74%6F%6B%65%6E=${t}`,
+    `${STREAM}?ACCESS_TOKEN=${t}`,
+    `${STREAM}?Access%5FToken=${t}`,
+    `${STREAM}?access%255Ftoken=${t}`,
+    `${STREAM}?access_token=${t}&access_token=${t}`,
+    `${STREAM}?lastEventId=1;access_token=${t}`,
+    `${STREAM}?access_token=${t};lastEventId=1`,
+    `${STREAM}?+access_token=${t}`,
+    `${STREAM}?access+token=${t}`,
+    `${STREAM}?access_token[]=${t}`,
+    `${STREAM}?access_token=${t.replace('_', '%5F')}`,
+    `${STREAM}#access_token=${t}`,
+    `${STREAM}?lastEventId=1#access_token=${t}`,
+    `${origin}${STREAM}?access%5Ftoken=${t}`,
+    `/api/v1/me?access%5Ftoken=${t}`,
+    `/no/such/route?Access%5FToken=${t}`,
+  ];
+}
+
+/** Sends `GET <target>` exactly as written (fetch would normalise it and drop a fragment); resolves
+ * with the status once the head arrives and hangs up (an accepted stream never ends by itself). */
+function rawGet(port: number, target: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
+    let head = '';
+    socket.on('data', (d) => {
+      head += d.toString();
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(head);
+      if (m && head.includes('\r\n\r\n')) {
+        socket.destroy();
+        resolve(Number(m[1]));
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error(`no answer to ${target}: ${head}`)));
+  });
 }
 
 /** An SMTP relay that insists on a password, standing in for a smarthost in RELAY_URL. */
@@ -130,6 +183,11 @@ describe.each(BACKENDS)('no secret in the logs on %s', (backend) => {
     stream.close();
     expect((await fetch(`${server.url}/api/v1/notifications/stream?access_token=${wrong}`)).status).toBe(401);
     expect((await fetch(`${server.url}/api/v1/me?token=${token}&password=${reset.password}`)).status).toBe(401);
+    // Every other spelling of the query parameter, with the right token and a wrong one. The one the
+    // router decodes into `access_token` is a working credential: the stream opens.
+    const port = Number(server.env.PORT);
+    expect(await rawGet(port, `${STREAM}?access%5Ftoken=${token}`)).toBe(200);
+    for (const target of [...spellings(token, server.url), ...spellings(wrong, server.url)]) await rawGet(port, target);
 
     // Single send and logging, authenticated with the token.
     const tpl = await (await api('/api/v1/emails', { method: 'POST', json: { name: 's', subject: 's', html: '<p>s</p>', subscriptionType: 'TRANSACTIONAL', sendMethod: 'API' } })).json();
@@ -154,6 +212,17 @@ describe.each(BACKENDS)('no secret in the logs on %s', (backend) => {
     const leaked = secrets.flatMap(forms).filter((f) => logs.includes(f));
     const lines = (stdout + server.stderr() + cliStderr).split('\n').filter((l) => leaked.some((f) => l.includes(f)));
     expect(leaked, lines.join('\n').slice(0, 3000)).toEqual([]);
+  });
+});
+
+describe('maskUrl', () => {
+  const t = `mb_${'a'.repeat(16)}_${'S'.repeat(43)}`;
+  it('masks the access token in every spelling of its parameter', () => {
+    for (const target of spellings(t, 'http://127.0.0.1:3000')) expect(maskUrl(target), target).not.toContain('S'.repeat(16));
+  });
+  it('keeps what is not a credential', () => {
+    expect(maskUrl('/api/v1/emails?state=DRAFT&limit=5')).toBe('/api/v1/emails?state=DRAFT&limit=5');
+    expect(maskUrl(`${STREAM}?lastEventId=7&access_token=${t}`)).toBe(`${STREAM}?lastEventId=7&access_token=***`);
   });
 });
 

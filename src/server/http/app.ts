@@ -10,6 +10,7 @@ import { authenticate } from './auth.js';
 import { installCors } from './cors.js';
 import { clientError, frameworkError, installErrorHandlers } from './errors.js';
 import { refuseUnstorable } from './storable.js';
+import { setSecurityHeaders } from './security-headers.js';
 import addinFiles from './routes/addin-files.js';
 import health from './routes/health.js';
 import users from './routes/users.js';
@@ -59,20 +60,36 @@ const QUIET = /^\/(t\/|health)/;
 class RequestLog extends LogController {
   incomingRequest() {}
   requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply) {
-    const line = { method: request.method, url: maskUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 };
+    const line = { method: request.method, url: loggedUrl(request), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 };
     if (error) reply.log.error({ ...line, err: error }, 'request errored');
     else if (QUIET.test(request.url)) reply.log.debug(line, 'request completed');
     else reply.log.info(line, 'request completed');
   }
 }
 
-export type App = FastifyInstance & { tracker: (req: http.IncomingMessage, res: http.ServerResponse) => boolean };
+/** A route that takes a credential in its query (`queryToken`) logs its path alone: masking is the
+ * second line of defence there, not the only one. Every other URL is logged masked. */
+function loggedUrl(request: FastifyRequest): string {
+  if (request.routeOptions.config?.queryToken) return maskUrl(request.url.split(/[?#]/)[0]);
+  return maskUrl(request.url);
+}
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+/** Both listeners' request handler: the app's answer, with the security headers set first. */
+export type App = FastifyInstance & { handle: Handler };
 
 export async function buildApp(ctx: AppContext): Promise<App> {
   const tracker = trackerHandler({ signer: ctx.tracking.signer, recorder: ctx.recorder, trustProxy: ctx.config.trustProxy });
+  // The tracker answers its URLs before Fastify (with its own constant headers); everything else
+  // goes on to the app.
+  const handler = (routing: Handler): Handler => (req, res) => {
+    if (tracker(req, res)) return;
+    setSecurityHeaders(req, res);
+    routing(req, res);
+  };
   const app = Fastify({
-    // The tracker answers its URLs before Fastify; everything else goes on to the app.
-    serverFactory: (handler) => http.createServer((req, res) => tracker(req, res) || handler(req, res)),
+    serverFactory: (routing) => http.createServer(handler(routing)),
     loggerInstance: ctx.logger as FastifyBaseLogger,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
@@ -117,5 +134,5 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     await api.register(trackedEmails, ctx);
     await api.register(notifications, ctx);
   }, ctx);
-  return Object.assign(app as unknown as FastifyInstance, { tracker });
+  return Object.assign(app as unknown as FastifyInstance, { handle: handler(app.routing) });
 }

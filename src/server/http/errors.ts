@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type ErrorDetail } from '../errors.js';
+import { SECURITY_HEADERS } from './security-headers.js';
 
 export function errorBody(request: FastifyRequest, e: ApiError) {
   return {
@@ -61,6 +62,11 @@ export function frameworkError(err: FastifyError, request: FastifyRequest, reply
   void send(reply.header('X-Correlation-Id', request.id), request, e);
 }
 
+/** The security headers as header lines, for the answers written on the raw socket. */
+const SECURITY_LINES = Object.entries(SECURITY_HEADERS)
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join('');
+
 /**
  * Node's HTTP parser refuses some requests before Fastify sees them (a URL and headers over 16 KB,
  * bytes that are not HTTP): `clientErrorHandler` answers those in the shape too, on the raw socket.
@@ -75,7 +81,7 @@ export function clientError(err: Error & { code?: string }, socket: Duplex): voi
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `X-Correlation-Id: ${correlationId}\r\nConnection: close\r\n\r\n${body}`,
+        `${SECURITY_LINES}X-Correlation-Id: ${correlationId}\r\nConnection: close\r\n\r\n${body}`,
     );
   }
   socket.destroy(err);

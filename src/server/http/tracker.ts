@@ -3,18 +3,34 @@
 //   GET /t/o/<token>.gif  the open pixel: always the GIF, uncached; only a GET with a token we signed counts
 //   GET /t/c/<token>      a tracked link: 302 to where it pointed; 404 for anything we did not sign
 // HEAD requests get the same answers and are never counted. Recording happens off the response path.
+// Every answer carries the security headers (security-headers.ts) from constant objects, built once.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sortableId } from '../secrets.js';
 import type { HitRecorder, RawHit } from '../tracking/recorder.js';
 import { SIGNAL_HEADERS } from '../tracking/recorder.js';
 import type { TokenClaim, TrackingSigner } from '../tracking/tokens.js';
+import { HSTS, SECURITY_HEADERS, wantsHsts } from './security-headers.js';
 
 // A transparent 1×1 GIF (43 bytes).
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 const NO_CACHE = 'no-cache, no-store, must-revalidate, private, max-age=0';
 const NOT_OURS = Buffer.from('<!doctype html><meta charset="utf-8"><title>Link not found</title><p>This link is not valid. If you copied it, check that it is complete.</p>');
 const EMPTY_PAGE = Buffer.from('<!doctype html><title></title>');
-const GIF_HEADERS = { 'Content-Type': 'image/gif', 'Content-Length': GIF.length, 'Cache-Control': NO_CACHE, Pragma: 'no-cache', Expires: '0' };
+
+/** The answers' headers, without and with HSTS. A click answers with no Referer onwards: the link's
+ * destination must not learn the tracking token from it (a redirect's Referrer-Policy applies to
+ * the request it leads to). */
+function headersFor(tls: boolean) {
+  const base = { ...SECURITY_HEADERS, ...(tls ? HSTS : {}), 'Cache-Control': NO_CACHE };
+  const click = { ...base, 'Referrer-Policy': 'no-referrer' };
+  return {
+    gif: { ...base, 'Content-Type': 'image/gif', 'Content-Length': GIF.length, Pragma: 'no-cache', Expires: '0' },
+    click,
+    page: { ...click, 'Content-Type': 'text/html; charset=utf-8' },
+  };
+}
+const PLAIN = headersFor(false);
+const SECURE = headersFor(true);
 
 export interface TrackerDeps {
   signer: TrackingSigner;
@@ -34,19 +50,19 @@ export function trackerHandler(deps: TrackerDeps) {
     const token = tokenOf(url);
     const claim = token === undefined ? undefined : deps.signer.verify(open ? token.replace(/\.gif$/, '') : token);
     const counted = req.method === 'GET';
+    const headers = wantsHsts(req) ? SECURE : PLAIN;
     if (open) {
       if (claim?.k === 'o' && counted) deps.recorder.record(hit(req, claim, deps.trustProxy));
-      res.writeHead(200, GIF_HEADERS).end(req.method === 'HEAD' ? undefined : GIF);
+      res.writeHead(200, headers.gif).end(req.method === 'HEAD' ? undefined : GIF);
       return true;
     }
-    const headers = { 'Cache-Control': NO_CACHE, 'Referrer-Policy': 'no-referrer' };
     if (!claim || claim.k === 'o') {
-      res.writeHead(404, { ...headers, 'Content-Type': 'text/html; charset=utf-8' }).end(NOT_OURS);
+      res.writeHead(404, headers.page).end(NOT_OURS);
       return true;
     }
     if (counted) deps.recorder.record(hit(req, claim, deps.trustProxy));
-    if (claim.k === 'h') res.writeHead(200, { ...headers, 'Content-Type': 'text/html; charset=utf-8' }).end(EMPTY_PAGE);
-    else res.writeHead(302, { ...headers, Location: claim.u }).end();
+    if (claim.k === 'h') res.writeHead(200, headers.page).end(EMPTY_PAGE);
+    else res.writeHead(302, { ...headers.click, Location: claim.u }).end();
     return true;
   };
 }

@@ -1,6 +1,6 @@
 // The dev mailbox (docs/product.md §2): with no RELAY_URL, delivered mail is kept under DATA_DIR and shown here
 // as a mail client would — images load (the pixel records an open) and links go through the tracker.
-// Only this machine may look at it.
+// Only this machine may look at it, and only under a name the server knows (not a DNS-rebinding one).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -11,6 +11,7 @@ import { ApiError, notFound } from '../../errors.js';
 import { MimeMessage } from '../../mime/message.js';
 import { mailboxDir } from '../../queue/relay.js';
 import { isLoopback } from '../../../shared/ip-ranges.js';
+import { knownHosts } from '../known-hosts.js';
 
 const FILE = /^\d+-[a-z0-9]+\.eml$/;
 const LIST_LIMIT = 200;
@@ -85,12 +86,15 @@ ${items}
 </nav><main>${view}</main></body></html>`;
 }
 
-function localOnly(request: FastifyRequest) {
-  if (!isLoopback(request.ip)) throw new ApiError(403, 'UNAUTHORIZED', 'The dev mailbox is only shown on the machine the server runs on.');
-}
-
 export default async function devMailbox(app: FastifyInstance, ctx: AppContext) {
   const dir = mailboxDir(ctx.config.dataDir);
+  const known = knownHosts(ctx.config);
+  const localOnly = (request: FastifyRequest) => {
+    if (!isLoopback(request.ip)) throw new ApiError(403, 'UNAUTHORIZED', 'The dev mailbox is only shown on the machine the server runs on.');
+    if (!known(request.raw)) {
+      throw new ApiError(403, 'UNAUTHORIZED', "The dev mailbox answers only to this server's own names: open it at localhost, 127.0.0.1 or [::1] (or PUBLIC_URL's or ADDIN_URL's host).");
+    }
+  };
   const fileOf = (name: string) => {
     if (!FILE.test(name) || !fs.existsSync(path.join(dir, name))) throw notFound(`Message ${name}`);
     return path.join(dir, name);
@@ -113,7 +117,9 @@ export default async function devMailbox(app: FastifyInstance, ctx: AppContext) 
     return reply
       .type('text/html; charset=utf-8')
       .header('Cache-Control', 'no-store')
-      .header('Content-Security-Policy', "script-src 'none'; object-src 'none'")
+      // Shown in the list page's frame: framed by this origin only.
+      .header('Content-Security-Policy', "script-src 'none'; object-src 'none'; frame-ancestors 'self'")
+      .header('X-Frame-Options', 'SAMEORIGIN')
       .send(withBase);
   });
 
