@@ -74,7 +74,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const app = await buildApp({ config, database, logger, addinDir: ADDIN_DIST, acceptor, tracking, recorder, notifier, vapid, draining: () => draining });
   await app.listen({ port: config.port, host: config.host });
   await app.ready();
-  const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) => app.tracker(req, res) || app.routing(req, res));
+  const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, app.listener);
   await new Promise<void>((resolve, reject) => {
     httpsServer.once('error', reject);
     httpsServer.listen(config.httpsPort, config.host, () => resolve());

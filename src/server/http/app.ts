@@ -8,7 +8,7 @@ import type { Database } from '../db/index.js';
 import type { Logger } from '../log.js';
 import { authenticate } from './auth.js';
 import { installCors } from './cors.js';
-import { clientError, frameworkError, installErrorHandlers } from './errors.js';
+import { clientError, frameworkError, guardedListener, installErrorHandlers } from './errors.js';
 import { refuseUnstorable } from './storable.js';
 import addinFiles from './routes/addin-files.js';
 import health from './routes/health.js';
@@ -60,13 +60,15 @@ class RequestLog extends LogController {
   }
 }
 
-export type App = FastifyInstance & { tracker: (req: http.IncomingMessage, res: http.ServerResponse) => boolean };
+/** `listener` answers a request of the HTTPS server the way the HTTP server does (tracker, then routes). */
+export type App = FastifyInstance & { listener: (req: http.IncomingMessage, res: http.ServerResponse) => void };
 
 export async function buildApp(ctx: AppContext): Promise<App> {
   const tracker = trackerHandler({ signer: ctx.tracking.signer, recorder: ctx.recorder, trustProxy: ctx.config.trustProxy });
   const app = Fastify({
-    // The tracker answers its URLs before Fastify; everything else goes on to the app.
-    serverFactory: (handler) => http.createServer((req, res) => tracker(req, res) || handler(req, res)),
+    // The tracker answers its URLs before Fastify; everything else goes on to the app. Neither can
+    // end the process by throwing (errors.ts).
+    serverFactory: (handler) => http.createServer(guardedListener(tracker, handler, ctx.logger as FastifyBaseLogger)),
     loggerInstance: ctx.logger as FastifyBaseLogger,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
@@ -111,5 +113,6 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     await api.register(trackedEmails, ctx);
     await api.register(notifications, ctx);
   }, ctx);
-  return Object.assign(app as unknown as FastifyInstance, { tracker });
+  const listener = guardedListener(tracker, (req, res) => app.routing(req, res), ctx.logger as FastifyBaseLogger);
+  return Object.assign(app as unknown as FastifyInstance, { listener });
 }

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
-import { invalid } from '../errors.js';
+import { ApiError, invalid } from '../errors.js';
 import { toItem } from '../../notify/items.js';
 import type { Delivered } from '../../notify/hub.js';
 
@@ -24,17 +24,7 @@ export default async function notifications(fastify: FastifyInstance, ctx: AppCo
       const userId = request.principal.userId;
       const header = request.headers['last-event-id'];
       const resumeFrom = Number((typeof header === 'string' && /^\d{1,15}$/.test(header) ? header : request.query.lastEventId) ?? 0);
-      reply.hijack();
       const res = reply.raw;
-      res.writeHead(200, {
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-cache, no-transform',
-        Connection: 'keep-alive',
-        'X-Accel-Buffering': 'no',
-        'Access-Control-Allow-Origin': '*',
-        'X-Correlation-Id': request.id,
-      });
-      res.write('retry: 3000\n\n');
       let last = resumeFrom;
       const send = (item: Delivered) => {
         if (item.seq <= last) return; // replayed and live can overlap by a row
@@ -44,20 +34,47 @@ export default async function notifications(fastify: FastifyInstance, ctx: AppCo
       // Subscribe first, then replay: nothing falls between the two.
       const queued: Delivered[] = [];
       let replaying = true;
+      let heartbeat: NodeJS.Timeout | undefined;
+      let streaming = false;
+      let closed = false; // shutdown began before the stream did
       const unsubscribe = ctx.notifier.hub.subscribe(userId, {
         send: (item) => (replaying ? queued.push(item) : send(item)),
-        close: () => res.end(),
+        close: () => (streaming ? res.end() : (closed = true)),
       });
-      const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+      let ended = false;
       const done = () => {
         clearInterval(heartbeat);
-        unsubscribe();
+        if (!ended) unsubscribe(); // once: a second call could drop the user's next feed from the hub
+        ended = true;
       };
       res.on('close', done);
-      if (resumeFrom > 0) {
-        const missed = await db.selectFrom('notifications').selectAll().where('user_id', '=', userId).where('seq', '>', resumeFrom).orderBy('seq').limit(1000).execute();
-        missed.map(toItem).forEach(send);
+      // What can fail (the replay's query) runs before the stream begins, so a failure is still an
+      // answer in the error shape (Fastify's error handler) rather than a stream that never speaks.
+      let missed: Delivered[] = [];
+      try {
+        if (resumeFrom > 0) {
+          const rows = await db.selectFrom('notifications').selectAll().where('user_id', '=', userId).where('seq', '>', resumeFrom).orderBy('seq').limit(1000).execute();
+          missed = rows.map(toItem);
+        }
+      } catch (err) {
+        done();
+        throw err;
       }
+      if (res.destroyed) return reply.hijack(); // the client left while we read
+      if (closed) throw new ApiError(503, 'SERVICE_UNAVAILABLE', 'This server is shutting down; connect to another one.');
+      reply.hijack();
+      streaming = true;
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-cache, no-transform',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no',
+        'Access-Control-Allow-Origin': '*',
+        'X-Correlation-Id': request.id,
+      });
+      res.write('retry: 3000\n\n');
+      heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+      missed.forEach(send);
       replaying = false;
       queued.forEach(send);
     },
