@@ -247,6 +247,17 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'URLs of the right pattern that no browser can open (the tracker could not redirect to them either)',
+    html: '<a href="https://acme.test:99999/x">1</a><a href="https://xn--a.test/p">2</a><a href="https://пример.рф:70000/">3</a><a href="https://пример.рф/каталог">4</a>',
+    out: '<a href="https://acme.test:99999/x">1</a><a href="https://xn--a.test/p">2</a><a href="https://пример.рф:70000/">3</a><a href="https://t.test/c/0">4</a>',
+    tracked: ['https://пример.рф/каталог'],
+    skipped: [
+      ['https://acme.test:99999/x', 'UNSURE'],
+      ['https://xn--a.test/p', 'UNSURE'],
+      ['https://пример.рф:70000/', 'UNSURE'],
+    ],
+  },
+  {
     name: 'malformed attribute syntax',
     html:
       '<a href="https://acme.test/1"class="x">1</a><a href="https://acme.test/2" href="https://evil.test/">2</a>' +

@@ -8,7 +8,7 @@ import type { Database } from '../db/index.js';
 import type { Logger } from '../log.js';
 import { authenticate } from './auth.js';
 import { installCors } from './cors.js';
-import { clientError, frameworkError, installErrorHandlers } from './errors.js';
+import { clientError, frameworkError, guardedListener, installErrorHandlers } from './errors.js';
 import { refuseUnstorable } from './storable.js';
 import { setSecurityHeaders } from './security-headers.js';
 import addinFiles from './routes/addin-files.js';
@@ -82,14 +82,14 @@ export type App = FastifyInstance & { handle: Handler };
 export async function buildApp(ctx: AppContext): Promise<App> {
   const tracker = trackerHandler({ signer: ctx.tracking.signer, recorder: ctx.recorder, trustProxy: ctx.config.trustProxy });
   // The tracker answers its URLs before Fastify (with its own constant headers); everything else
-  // goes on to the app.
-  const handler = (routing: Handler): Handler => (req, res) => {
-    if (tracker(req, res)) return;
+  // goes on to the app, with the security headers set first.
+  const secured = (routing: Handler): Handler => (req, res) => {
     setSecurityHeaders(req, res);
     routing(req, res);
   };
   const app = Fastify({
-    serverFactory: (routing) => http.createServer(handler(routing)),
+    // Neither the tracker nor a route can end the process by throwing (errors.ts guardedListener).
+    serverFactory: (routing) => http.createServer(guardedListener(tracker, secured(routing), ctx.logger as FastifyBaseLogger)),
     loggerInstance: ctx.logger as FastifyBaseLogger,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
@@ -134,5 +134,5 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     await api.register(trackedEmails, ctx);
     await api.register(notifications, ctx);
   }, ctx);
-  return Object.assign(app as unknown as FastifyInstance, { handle: handler(app.routing) });
+  return Object.assign(app as unknown as FastifyInstance, { handle: guardedListener(tracker, secured((req, res) => app.routing(req, res)), ctx.logger as FastifyBaseLogger) });
 }

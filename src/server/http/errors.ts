@@ -4,8 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type ErrorDetail } from '../errors.js';
+import { maskUrl } from '../log.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 export function errorBody(request: FastifyRequest, e: ApiError) {
@@ -87,9 +88,68 @@ export function clientError(err: Error & { code?: string }, socket: Duplex): voi
   socket.destroy(err);
 }
 
+const INTERNAL_MESSAGE = 'Something went wrong on our side. Retry; if it keeps happening, report the correlationId.';
+
+/**
+ * The one listener of the HTTP and HTTPS servers: the tracker's raw answers first, then Fastify.
+ * Both run inside Node's `request` event, where a throw is an uncaught exception that ends the
+ * process — every account's HTTP and SMTP at once. A throw ends here instead: it is logged and
+ * answered 500 in the error shape (or the connection is cut, when the answer had already begun).
+ */
+export function guardedListener(
+  tracker: (req: http.IncomingMessage, res: http.ServerResponse) => boolean,
+  routing: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+  logger: FastifyBaseLogger,
+): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+  return (req, res) => {
+    try {
+      if (!tracker(req, res)) routing(req, res);
+    } catch (err) {
+      internalError(req, res, err, logger);
+    }
+  };
+}
+
+/** Answers a request whose handler threw outside Fastify: logged, then 500 in the error shape. */
+export function internalError(req: http.IncomingMessage, res: http.ServerResponse, err: unknown, logger: FastifyBaseLogger): void {
+  const correlationId = randomUUID();
+  logger.error({ correlationId, err, method: req.method, url: maskUrl(req.url ?? '') }, 'request failed');
+  if (res.headersSent || res.destroyed) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ status: 'error', category: 'INTERNAL_ERROR', message: INTERNAL_MESSAGE, correlationId });
+  try {
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    res
+      .writeHead(500, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'X-Correlation-Id': correlationId, 'Cache-Control': 'no-store', ...SECURITY_HEADERS })
+      .end(req.method === 'HEAD' ? undefined : body);
+  } catch {
+    res.destroy();
+  }
+}
+
 function send(reply: FastifyReply, request: FastifyRequest, e: ApiError) {
+  dropUnsendableHeaders(reply);
   if (e.statusCode === 401) reply.header('WWW-Authenticate', 'Bearer');
   return reply.code(e.statusCode).type('application/json; charset=utf-8').send(errorBody(request, e));
+}
+
+/**
+ * A handler may have set headers before it failed. One Node refuses to send (a character above
+ * U+00FF, a line break) would make this answer throw too, and Fastify would then answer in its own
+ * shape; an attachment's Content-Disposition does not describe an error body. Both go.
+ */
+function dropUnsendableHeaders(reply: FastifyReply): void {
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value === undefined) continue;
+    try {
+      for (const v of Array.isArray(value) ? value : [value]) http.validateHeaderValue(name, String(v));
+      if (name === 'content-disposition') reply.removeHeader(name);
+    } catch {
+      reply.removeHeader(name);
+    }
+  }
 }
 
 function toApiError(err: FastifyError & { validation?: AjvError[]; validationContext?: string }): ApiError {
@@ -103,5 +163,5 @@ function toApiError(err: FastifyError & { validation?: AjvError[]; validationCon
   if (status === 415) return new ApiError(415, 'VALIDATION_ERROR', `${err.message}; send Content-Type: application/json.`);
   if (status >= 400 && status < 500) return new ApiError(status, 'VALIDATION_ERROR', err.message.replace(/^Body cannot be empty.*$/, 'The request needs a JSON body.'));
   if (status === 503) return new ApiError(503, 'SERVICE_UNAVAILABLE', 'The service is unavailable for a moment; retry shortly.');
-  return new ApiError(500, 'INTERNAL_ERROR', 'Something went wrong on our side. Retry; if it keeps happening, report the correlationId.');
+  return new ApiError(500, 'INTERNAL_ERROR', INTERNAL_MESSAGE);
 }

@@ -47,7 +47,22 @@ export function decodeAttr(raw: string): string {
 }
 
 export function isHttpUrl(url: string): boolean {
-  return HTTP_URL.test(url) && !DOUBTFUL.test(url) && !LONE_SURROGATE.test(url);
+  return HTTP_URL.test(url) && !DOUBTFUL.test(url) && !LONE_SURROGATE.test(url) && parses(url);
+}
+
+/**
+ * True when a browser can open it (the WHATWG URL parser): the pattern lets through a port above
+ * 65535 or a label that is not valid punycode, links that go nowhere whether tracked or not. Left
+ * alone, they fail in the recipient's browser as the sender wrote them. (The tracker copes with
+ * such a destination in a link signed before this check; it does not rely on it.)
+ */
+function parses(url: string): boolean {
+  try {
+    new URL(url);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -69,7 +84,7 @@ export function classifyHref(raw: string, base: string | null | undefined): Verd
   if (scheme) {
     const name = scheme[1]!.toLowerCase();
     if (name !== 'http' && name !== 'https') return { url, reason: 'NOT_HTTP' };
-    return { url, reason: HTTP_URL.test(url) ? null : 'UNSURE' };
+    return { url, reason: HTTP_URL.test(url) && parses(url) ? null : 'UNSURE' };
   }
   if (url.charCodeAt(0) === 35 /* # */ || base === undefined) return { url, reason: 'NOT_HTTP' };
   if (base === null) return { url, reason: 'UNSURE' };

@@ -126,6 +126,8 @@ export default async function devMailbox(app: FastifyInstance, ctx: AppContext) 
   /** The message exactly as delivered. */
   app.get<{ Params: { name: string } }>('/dev/mailbox/:name/raw', async (request, reply) => {
     localOnly(request);
-    return reply.type('message/rfc822').header('Content-Disposition', `attachment; filename="${request.params.name}"`).send(fs.createReadStream(fileOf(request.params.name)));
+    // The name is checked (fileOf) before it goes into a header: any other would be sent as it came.
+    const file = fileOf(request.params.name);
+    return reply.type('message/rfc822').header('Content-Disposition', `attachment; filename="${request.params.name}"`).send(fs.createReadStream(file));
   });
 }

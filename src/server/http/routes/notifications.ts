@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
-import { invalid } from '../../errors.js';
+import { ApiError, invalid, unauthorized } from '../../errors.js';
 import { markNotificationsRead, notificationHistory, notificationsAfter, type StoredNotification } from '../../store/notifications.js';
 import { removePushSubscription, savePushSubscription } from '../../store/push-subscriptions.js';
 
@@ -25,17 +25,7 @@ export default async function notifications(fastify: FastifyInstance, ctx: AppCo
       const { userId, tokenId } = request.principal;
       const header = request.headers['last-event-id'];
       const resumeFrom = Number((typeof header === 'string' && /^\d{1,15}$/.test(header) ? header : request.query.lastEventId) ?? 0);
-      reply.hijack();
       const res = reply.raw;
-      res.writeHead(200, {
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-cache, no-transform',
-        Connection: 'keep-alive',
-        'X-Accel-Buffering': 'no',
-        'Access-Control-Allow-Origin': '*',
-        'X-Correlation-Id': request.id,
-      });
-      res.write('retry: 3000\n\n');
       let last = resumeFrom;
       const send = (item: StoredNotification) => {
         if (item.seq <= last) return; // replayed and live can overlap by a row
@@ -45,23 +35,52 @@ export default async function notifications(fastify: FastifyInstance, ctx: AppCo
       // Subscribe first, then replay: nothing falls between the two.
       const queued: StoredNotification[] = [];
       let replaying = true;
+      let heartbeat: NodeJS.Timeout | undefined;
+      let streaming = false;
+      let closed = false; // shutdown began, or the token was revoked, before the stream did
       const listener = {
         tokenId,
         send: (item: StoredNotification) => (replaying ? queued.push(item) : send(item)),
-        close: () => res.end(),
+        close: () => (streaming ? res.end() : (closed = true)),
       };
       const unsubscribe = ctx.notifier.hub.subscribe(userId, listener);
-      const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+      let ended = false;
       const done = () => {
         clearInterval(heartbeat);
-        unsubscribe();
+        if (!ended) unsubscribe(); // once: a second call could drop the user's next feed from the hub
+        ended = true;
       };
       res.on('close', done);
-      // A revocation between the token's check and the subscription named no stream of ours yet.
-      await ctx.streams.check([listener]).catch((err) => request.log.debug({ err }, 'could not re-check the stream\'s token; the periodic check will'));
-      if (resumeFrom > 0) {
-        (await notificationsAfter(db, resumeFrom, { userId })).forEach(send);
+      // What can fail (the replay's query) runs before the stream begins, so a failure is still an
+      // answer in the error shape (Fastify's error handler) rather than a stream that never speaks.
+      let missed: StoredNotification[] = [];
+      try {
+        // A revocation between the token's check and the subscription named no stream of ours yet.
+        await ctx.streams.check([listener]).catch((err) => request.log.debug({ err }, "could not re-check the stream's token; the periodic check will"));
+        if (resumeFrom > 0) missed = await notificationsAfter(db, resumeFrom, { userId });
+      } catch (err) {
+        done();
+        throw err;
       }
+      if (res.destroyed) return reply.hijack(); // the client left while we read
+      if (closed) {
+        done();
+        if (ctx.draining()) throw new ApiError(503, 'SERVICE_UNAVAILABLE', 'This server is shutting down; connect to another one.');
+        throw unauthorized('The access token was revoked; sign in again.');
+      }
+      reply.hijack();
+      streaming = true;
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-cache, no-transform',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no',
+        'Access-Control-Allow-Origin': '*',
+        'X-Correlation-Id': request.id,
+      });
+      res.write('retry: 3000\n\n');
+      heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+      missed.forEach(send);
       replaying = false;
       queued.forEach(send);
     },
