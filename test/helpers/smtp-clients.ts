@@ -53,12 +53,25 @@ function run(cmd: string, args: string[], input?: string): Promise<{ code: numbe
   });
 }
 
+/**
+ * swaks reads any argument that starts with '-' as an option, even `--auth-password=-…` (a base64url
+ * password does so one time in 64): reset the token's password until swaks can take it. Changes
+ * `c` in place, so the caller's other uses of it keep working.
+ */
+export async function swaksCanTake(server: RunningServer, accessToken: string, c: SmtpCredentials): Promise<SmtpCredentials> {
+  while (c.pass.startsWith('-')) {
+    const res = await server.api(`/marketing/v3/transactional/smtp-tokens/${c.user}/password-reset`, { method: 'POST', token: accessToken });
+    c.pass = ((await res.json()) as { password: string }).password;
+  }
+  return c;
+}
+
 /** swaks with STARTTLS and AUTH PLAIN; `data` is the whole message (headers and body). */
 export function sendWithSwaks(c: SmtpCredentials, from: string, to: string[], data: string) {
   return run('swaks', [
     '--server', `127.0.0.1:${c.port}`,
     '--tls', '--tls-ca-path', c.caFile, '--tls-sni', 'localhost',
-    // `=` form: a password that starts with '-' would otherwise read as an option.
+    // A password that starts with '-' reads as an option whatever the form: see swaksCanTake.
     '--auth', 'PLAIN', `--auth-user=${c.user}`, `--auth-password=${c.pass}`,
     '--from', from, '--to', to.join(','),
     '--data', '-',

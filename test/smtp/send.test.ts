@@ -5,7 +5,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
 import { header, startSink, type Sink } from '../helpers/sink.js';
-import { hubspot, sendWithPython, sendWithSwaks, smtpLogin, transport, type SmtpCredentials } from '../helpers/smtp-clients.js';
+import { hubspot, sendWithPython, sendWithSwaks, smtpLogin, swaksCanTake, transport, type SmtpCredentials } from '../helpers/smtp-clients.js';
 import { MimeMessage } from '../../src/server/mime/message.js';
 
 /** The message as it left the client, minus what the SMTP API changes: our Received line, Bcc, and
@@ -79,7 +79,7 @@ describe.each(BACKENDS)('sending through the SMTP API on %s', (backend) => {
     sink.messages.length = 0;
     const data = (id: string) =>
       [`From: ops@acme.test`, `To: carol@example.test`, `Subject: from ${id}`, `Message-ID: <${id}@acme.test>`, `Date: Sun, 22 Nov 2026 08:00:00 +0000`, '', `body from ${id}`, ''].join('\r\n');
-    const swaks = await sendWithSwaks(creds, 'ops@acme.test', ['carol@example.test'], data('swaks'));
+    const swaks = await sendWithSwaks(await swaksCanTake(server, accessToken, creds), 'ops@acme.test', ['carol@example.test'], data('swaks'));
     expect(swaks.stdout + swaks.stderr).toMatch(/250 2\.6\.0 Queued as/);
     const py = await sendWithPython(creds, 'ops@acme.test', ['carol@example.test', 'dan@example.test'], data('python'));
     expect(py.code, py.stderr).toBe(0);

@@ -54,6 +54,8 @@ export class DkimSigner {
     const hit = this.cache.get(domain);
     if (hit && Date.now() - hit.at < (hit.domain ? KEY_CACHE_MS : MISS_CACHE_MS)) return hit.domain;
     const found = await getSendingDomain(this.db, domain);
+    // Every From: domain a client writes gets an entry, found or not: keep the map bounded.
+    if (this.cache.size >= 10_000) this.cache.clear();
     this.cache.set(domain, { at: Date.now(), domain: found });
     return found;
   }
