@@ -7,6 +7,7 @@ import { sending } from './0002_sending.js';
 import { templates } from './0003_templates.js';
 import { tracking } from './0004_tracking.js';
 import { logging } from './0005_logging.js';
+import { loginThrottle } from './0007_login_throttle.js';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   const t = columnTypes(dialect);
@@ -16,5 +17,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0003_templates': templates(t),
     '0004_tracking': tracking(t),
     '0005_logging': logging(t),
+    '0007_login_throttle': loginThrottle(t),
   };
 }
