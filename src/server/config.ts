@@ -1,5 +1,6 @@
 // Configuration comes only from the environment (docs/product.md §2), read once at start and validated here,
 // so a bad value stops the process with one line that names the variable and what it accepts.
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 export interface TrackingKey {
@@ -17,6 +18,8 @@ export interface Config {
   smtpHost: string;
   smtpTlsPort: number | undefined;
   smtpMaxBytes: number;
+  /** PROXY protocol on the SMTP listeners: from every peer (true), from these balancer addresses, or off. */
+  smtpProxyProtocol: boolean | string[];
   dataDir: string;
   databaseUrl: string | undefined;
   relayUrl: string | undefined;
@@ -136,6 +139,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     smtpHost,
     smtpTlsPort: smtpTls === undefined ? undefined : port('SMTP_TLS_PORT', 465),
     smtpMaxBytes: positive('SMTP_MAX_BYTES', 25 * 1024 * 1024),
+    smtpProxyProtocol: parseProxyProtocol(read('SMTP_PROXY_PROTOCOL')),
     dataDir: path.resolve(cwd, read('DATA_DIR') ?? './data'),
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     relayUrl: url('RELAY_URL', ['smtp:', 'smtps:']),
@@ -177,6 +181,15 @@ function parseBool(name: string, v: string | undefined, fallback: boolean): bool
   if (/^(1|true|yes|on)$/i.test(v)) return true;
   if (/^(0|false|no|off)$/i.test(v)) return false;
   throw new ConfigError(name, 'true or false', v);
+}
+
+/** `true`, `false`, or the balancers' addresses (`10.0.0.5,10.0.0.6`): only they then send the header. */
+function parseProxyProtocol(v: string | undefined): boolean | string[] {
+  if (v === undefined || /^(0|false|no|off|1|true|yes|on)$/i.test(v)) return parseBool('SMTP_PROXY_PROTOCOL', v, false);
+  const addresses = v.split(',').map((a) => a.trim());
+  const bad = addresses.find((a) => !isIP(a));
+  if (bad !== undefined) throw new ConfigError('SMTP_PROXY_PROTOCOL', 'true, false or a comma-separated list of the balancers\' IP addresses', bad);
+  return addresses;
 }
 
 /** `id:secret,id:secret`, newest first: the first key signs, every key verifies. */

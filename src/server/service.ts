@@ -13,6 +13,7 @@ import type { Logger } from './log.js';
 import { ADDIN_DIST } from './paths.js';
 import { listenSmtp, type SmtpListener } from './smtp/server.js';
 import { smtpRules } from './smtp/rules.js';
+import { LoginThrottle } from './security/login-throttle.js';
 import { loadCertificate } from './tls/certificate.js';
 import { acceptor as makeAcceptor, type Acceptor } from './queue/accept.js';
 import { BackgroundThread } from './background/thread.js';
@@ -84,10 +85,19 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const acceptor = makeAcceptor(database, config.queue, worker);
 
   const hostname = os.hostname();
-  const rules = smtpRules({ db: database.db, acceptor, logger: logger.child({ component: 'smtp' }), hostname, maxBytes: config.smtpMaxBytes });
+  const proxyProtocol = config.smtpProxyProtocol;
+  const rules = smtpRules({
+    db: database.db,
+    acceptor,
+    logger: logger.child({ component: 'smtp' }),
+    hostname,
+    maxBytes: config.smtpMaxBytes,
+    throttle: new LoginThrottle(database),
+    behindProxy: proxyProtocol !== false,
+  });
   const smtp: SmtpListener[] = [];
   const listen = (port: number, implicitTls: boolean) =>
-    listenSmtp({ host: config.smtpHost, port, cert: tls.cert, key: tls.key, hostname, logger, options: rules, implicitTls });
+    listenSmtp({ host: config.smtpHost, port, cert: tls.cert, key: tls.key, hostname, logger, options: rules, implicitTls, proxyProtocol });
   smtp.push(await listen(config.smtpPort, false));
   if (config.smtpTlsPort) smtp.push(await listen(config.smtpTlsPort, true));
 

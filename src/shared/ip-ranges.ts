@@ -122,6 +122,18 @@ export function firstMatch<T>(compiled: ReadonlyArray<CompiledRange<T>>, addr: A
   return compiled.find((c) => c.family === addr.family && (n & c.mask) === c.base)?.entry;
 }
 
+/**
+ * The address a throttle counts a client under: IPv4 as it is, IPv6 by its /64 — one subscriber's
+ * usual allocation, whose 2^64 addresses would otherwise each start from zero. Not an IP: as given.
+ */
+export function throttleAddress(raw: string): string {
+  const a = parseAddress(raw);
+  if (!a) return raw.toLowerCase();
+  if (a.family === 'ipv4') return a.address;
+  const prefix = toBig(a) >> 64n;
+  return `${[48n, 32n, 16n, 0n].map((shift) => ((prefix >> shift) & 0xffffn).toString(16)).join(':')}::/64`;
+}
+
 /** This machine: 127.0.0.0/8 (also IPv4-mapped) or ::1. */
 export function isLoopback(address: string): boolean {
   return address === '::1' || /^(::ffff:)?127\./.test(address);

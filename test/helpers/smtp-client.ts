@@ -18,9 +18,10 @@ export class RawSmtp {
     socket.on('close', () => this.waiters.splice(0).forEach((w) => w()));
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<RawSmtp> {
+  /** `localAddress`: the client address to connect from (any 127.x.y.z on Linux). */
+  static connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<RawSmtp> {
     return new Promise((resolve, reject) => {
-      const s = net.connect(port, host, () => resolve(new RawSmtp(s)));
+      const s = net.connect({ port, host, localAddress }, () => resolve(new RawSmtp(s)));
       s.once('error', reject);
     });
   }

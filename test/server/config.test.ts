@@ -21,7 +21,14 @@ describe('configuration', () => {
       apiRateLimit: 5000,
       logLevel: 'info',
       smtpMaxBytes: 25 * 1024 * 1024,
+      smtpProxyProtocol: false,
     });
+  });
+
+  it('takes SMTP_PROXY_PROTOCOL as true, false or the balancers\' addresses', () => {
+    expect(loadConfig({ SMTP_PROXY_PROTOCOL: 'true' }).smtpProxyProtocol).toBe(true);
+    expect(loadConfig({ SMTP_PROXY_PROTOCOL: 'off' }).smtpProxyProtocol).toBe(false);
+    expect(loadConfig({ SMTP_PROXY_PROTOCOL: '10.0.0.5, 2001:db8::7' }).smtpProxyProtocol).toEqual(['10.0.0.5', '2001:db8::7']);
   });
 
   it('derives PUBLIC_URL and ADDIN_URL from the ports and trims trailing slashes', () => {
@@ -48,6 +55,7 @@ describe('configuration', () => {
     ['API_RATE_LIMIT', '0', /API_RATE_LIMIT must be a whole number of at least 1/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
     ['TLS_CERT', '/x.pem', /TLS_KEY must be set together with TLS_CERT/],
+    ['SMTP_PROXY_PROTOCOL', '10.0.0.5,lb.internal', /SMTP_PROXY_PROTOCOL must be true, false or a comma-separated list of the balancers' IP addresses \(got "lb.internal"\)/],
   ];
   it.each(bad)('%s=%s is refused with a message naming it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);

@@ -151,7 +151,7 @@ describe('SMTP login throttling', () => {
     await tdb?.drop();
   });
 
-  it('answers 454 after ten failed logins from one address, even with the right password', async () => {
+  it('answers 454 after ten failed logins from one address on one token, even with the right password', async () => {
     const { accessToken } = await server.addUser('dev@acme.test');
     const { creds } = await smtpLogin(server, accessToken);
     const s = await RawSmtp.connect(server.smtpPort);

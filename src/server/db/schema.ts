@@ -190,6 +190,13 @@ export interface RateWindowsTable {
   count: number;
 }
 
+/** One failed SMTP login (the login throttle's shared count). */
+export interface LoginFailuresTable {
+  address: string;
+  token: string;
+  at: number;
+}
+
 export interface TrackedEmailsTable {
   id: string;
   account_id: string;
@@ -311,6 +318,7 @@ export interface Schema {
   templates: TemplatesTable;
   send_statuses: SendStatusesTable;
   rate_windows: RateWindowsTable;
+  login_failures: LoginFailuresTable;
   tracked_emails: TrackedEmailsTable;
   notifications: NotificationsTable;
   push_subscriptions: PushSubscriptionsTable;
@@ -324,6 +332,6 @@ export interface Schema {
 }
 
 /** Tables that hold no account's data; every other table carries `account_id`. */
-export const GLOBAL_TABLES = ['accounts', 'server_keys', 'sending_domains', 'changes', 'kysely_migration', 'kysely_migration_lock'];
+export const GLOBAL_TABLES = ['accounts', 'server_keys', 'sending_domains', 'changes', 'login_failures', 'kysely_migration', 'kysely_migration_lock'];
 
 export type { Generated };

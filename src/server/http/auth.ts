@@ -6,9 +6,12 @@ import type { Schema } from '../db/schema.js';
 import { type Principal, verifyAccessToken } from '../store/access-tokens.js';
 import { ApiError, unauthorized } from '../errors.js';
 import { FailureThrottle } from '../security/throttle.js';
+import { throttleAddress } from '../../shared/ip-ranges.js';
 
-/** Wrong tokens a client address may present before it must wait (guessing 256-bit tokens is
- * hopeless anyway; this keeps a flood of tries from costing us a database read each). */
+/** Wrong tokens a client address may present before its further wrong ones get 429 instead of 401
+ * (guessing 256-bit tokens is hopeless anyway; this tells a misbehaving client to back off). A valid
+ * token is never refused for the address it comes from: behind a NAT or balancer, one address is
+ * many users. Counted in each process's memory. */
 const FAILED_TOKENS_PER_MINUTE = 30;
 
 declare module 'fastify' {
@@ -38,15 +41,17 @@ export function authenticate(db: Kysely<Schema>, throttle = new FailureThrottle(
   return async function onRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const token = presentedToken(request);
     if (!token) throw unauthorized('This call needs an access token: send `Authorization: Bearer <accessToken>` (get one with `mailbeacon user add` or `mailbeacon user token`).');
-    const wait = throttle.waitFor(request.ip);
-    if (wait > 0) {
-      const seconds = Math.ceil(wait / 1000);
-      reply.header('Retry-After', String(seconds));
-      throw new ApiError(429, 'RATE_LIMITS', `Too many requests with a wrong access token from your address; try again in ${seconds} s.`, [], { policyName: 'FAILED_AUTHENTICATION' });
-    }
+    // Checked first: only a wrong token can be told to wait.
     const principal = await verifyAccessToken(db, token);
     if (!principal) {
-      throttle.fail(request.ip);
+      const client = throttleAddress(request.ip);
+      const wait = throttle.waitFor(client);
+      if (wait > 0) {
+        const seconds = Math.ceil(wait / 1000);
+        reply.header('Retry-After', String(seconds));
+        throw new ApiError(429, 'RATE_LIMITS', `Too many requests with a wrong access token from your address; try again in ${seconds} s.`, [], { policyName: 'FAILED_AUTHENTICATION' });
+      }
+      throttle.fail(client);
       throw unauthorized('The access token is not valid (it may have been replaced or revoked); issue a new one with `mailbeacon user token <email>`.');
     }
     request.principal = principal;

@@ -1,5 +1,7 @@
-// Counts failures per key (a client address, a token id) in a sliding window and says how long the
-// key must wait once it has failed too often. Used for SMTP AUTH and Bearer tokens.
+// Counts failures per key in a sliding window, in process memory, and says how long the key must wait
+// once it has failed too often: wrong Bearer tokens per client address. (SMTP logins count in the
+// database instead: login-throttle.ts.) Throttles name a client by shared/ip-ranges.ts throttleAddress.
+
 export class FailureThrottle {
   private failures = new Map<string, number[]>();
 
@@ -19,10 +21,6 @@ export class FailureThrottle {
     recent.push(now);
     this.failures.set(key, recent);
     if (this.failures.size > 100_000) this.sweep(now); // bounded memory under a flood of keys
-  }
-
-  succeed(key: string): void {
-    this.failures.delete(key);
   }
 
   private recent(key: string, now: number): number[] {

@@ -6,7 +6,7 @@ import type { Schema } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import { verifySlowHash } from '../secrets.js';
 import type { Acceptor } from '../queue/accept.js';
-import { FailureThrottle } from '../security/throttle.js';
+import type { LoginThrottle } from '../security/login-throttle.js';
 import { isLoopback } from '../../shared/ip-ranges.js';
 import { currentPasswordHash, findSmtpToken } from '../store/smtp-tokens.js';
 import { suppressedAmong } from '../store/suppressions.js';
@@ -32,6 +32,13 @@ export interface SmtpRulesDeps {
   hostname: string;
   maxBytes: number;
   maxRecipients?: number;
+  /** Failed logins, counted per (client address, token). */
+  throttle: LoginThrottle;
+  /**
+   * Connections come through a balancer (the PROXY protocol): a loopback client is then on the
+   * balancer's machine, with a network between it and us, so it gets no cleartext AUTH either.
+   */
+  behindProxy?: boolean;
 }
 
 /** An error that smtp-server answers with `code` (the enhanced status code is added by smtp-server). */
@@ -42,19 +49,19 @@ export function reply(code: number, message: string, enhanced?: PolicyCode): Err
 /** What SMTP token ids look like (secrets.newId): a username of another shape is not logged. */
 const TOKEN_ID = /^[a-z0-9]{16}$/;
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function smtpRules(deps: SmtpRulesDeps): Partial<SMTPServerOptions> {
-  const { db, logger } = deps;
+  const { db, logger, throttle } = deps;
   const maxRecipients = deps.maxRecipients ?? 100;
-  // Per client address and per token, so neither one address nor a botnet can guess at leisure.
-  const byAddress = new FailureThrottle(10, 10 * 60_000);
-  const byToken = new FailureThrottle(20, 10 * 60_000);
+  /** Where AUTH may come before STARTTLS: only on this machine, where nobody can listen in. */
+  const mayAuthInClear = (session: SMTPServerSession) => session.secure || (!deps.behindProxy && isLoopback(session.remoteAddress));
 
   /** The session's token, re-read at every MAIL, RCPT and end of DATA, so a reset or deleted token stops working at once. */
   async function currentUser(session: SMTPServerSession): Promise<SmtpUser> {
     const user = session.user as SmtpUser | undefined;
     if (!user) {
-      throw reply(530, isLoopback(session.remoteAddress) || session.secure
+      throw reply(530, mayAuthInClear(session)
         ? 'Authentication required: log in with AUTH using an SMTP token id and password'
         : 'Authentication required: issue STARTTLS, then AUTH with an SMTP token id and password');
     }
@@ -73,7 +80,7 @@ export function smtpRules(deps: SmtpRulesDeps): Partial<SMTPServerOptions> {
 
     onConnect(session, callback) {
       // Remote clients do not even see AUTH until the connection is encrypted.
-      if (!session.secure && !isLoopback(session.remoteAddress)) session.disabledCommands = ['AUTH'];
+      if (!mayAuthInClear(session)) session.disabledCommands = ['AUTH'];
       callback();
     },
 
@@ -85,33 +92,38 @@ export function smtpRules(deps: SmtpRulesDeps): Partial<SMTPServerOptions> {
     onAuth(auth, session, callback) {
       const address = session.remoteAddress;
       const tokenId = auth.username ?? '';
-      const wait = Math.max(byAddress.waitFor(address), byToken.waitFor(tokenId));
-      if (wait > 0) {
-        callback(reply(454, `Too many failed logins; try again in ${Math.ceil(wait / 1000)} s`));
-        return;
-      }
-      if (!session.secure && !isLoopback(address)) {
-        callback(reply(538, 'Encryption required: issue STARTTLS before AUTH'));
-        return;
-      }
+      // The username only when it looks like a token id: clients that swap the two fields send the password there.
+      const logged = { smtpSession: session.id, address, tokenId: TOKEN_ID.test(tokenId) ? tokenId : '(not a token id)' };
       void (async () => {
-        const token = tokenId ? await findSmtpToken(db, tokenId) : undefined;
-        const ok = token ? await verifySlowHash(auth.password ?? '', token.passwordHash) : false;
-        if (!token || !ok) {
-          byAddress.fail(address);
-          byToken.fail(tokenId);
-          // The username only when it looks like a token id: clients that swap the two fields send the password there.
-          logger.info({ smtpSession: session.id, address, tokenId: TOKEN_ID.test(tokenId) ? tokenId : '(not a token id)' }, 'SMTP login failed');
-          callback(reply(535, 'Authentication failed: use an SMTP token id as the username and its password'));
-          return;
+        if (!mayAuthInClear(session)) throw reply(538, 'Encryption required: issue STARTTLS before AUTH');
+        const attempt = await throttle.begin(address, tokenId);
+        try {
+          if (attempt.lockedMs > 0) {
+            logger.info(logged, 'SMTP login refused: too many failed logins for this address and token');
+            throw reply(454, `Too many failed logins; try again in ${Math.ceil(attempt.lockedMs / 1000)} s`);
+          }
+          const token = tokenId ? await findSmtpToken(db, tokenId) : undefined;
+          const ok = token ? await verifySlowHash(auth.password ?? '', token.passwordHash) : false;
+          if (token && ok) return token;
+          await attempt.failed();
+        } finally {
+          attempt.end();
         }
-        byAddress.succeed(address);
-        const user: SmtpUser = { tokenId: token.id, accountId: token.accountId, campaignId: token.campaignId, createContact: token.createContact, passwordHash: token.passwordHash };
-        callback(null, { user });
-      })().catch((err) => {
-        logger.error({ err }, 'SMTP login check failed');
-        callback(reply(454, 'Temporary authentication failure; try again shortly'));
-      });
+        logger.info(logged, 'SMTP login failed');
+        // Slows down guessing at a token (or at many tokens from one address); a right password never waits.
+        if (attempt.failureDelayMs) await sleep(attempt.failureDelayMs);
+        throw reply(535, 'Authentication failed: use an SMTP token id as the username and its password');
+      })().then(
+        (token) => {
+          const user: SmtpUser = { tokenId: token.id, accountId: token.accountId, campaignId: token.campaignId, createContact: token.createContact, passwordHash: token.passwordHash };
+          callback(null, { user });
+        },
+        (err) => {
+          if (err instanceof Error && 'responseCode' in err) return callback(err);
+          logger.error({ err }, 'SMTP login check failed');
+          callback(reply(454, 'Temporary authentication failure; try again shortly'));
+        },
+      );
     },
 
     onMailFrom(address, session, callback) {

@@ -13,6 +13,12 @@ export interface SmtpListenOptions {
   options: Partial<SMTPServerOptions>;
   /** Implicit TLS (port 465 style) instead of STARTTLS. */
   implicitTls?: boolean;
+  /**
+   * A PROXY protocol header (HAProxy's, version 1) comes first and names the client: from every peer
+   * (true) or from the listed balancer addresses only. A connection that should send one and does not
+   * is closed before the greeting.
+   */
+  proxyProtocol?: boolean | string[];
 }
 
 export interface SmtpListener {
@@ -58,6 +64,7 @@ export async function listenSmtp(o: SmtpListenOptions): Promise<SmtpListener> {
     logger: false,
     // The default of 10 s would cut short the drain of a large message on shutdown.
     closeTimeout: 30_000,
+    useProxy: o.proxyProtocol ?? false,
     ...o.options,
   });
   sendExplicitCodes(server);

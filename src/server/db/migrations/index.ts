@@ -9,6 +9,7 @@ import { tracking } from './0004_tracking.js';
 import { logging } from './0005_logging.js';
 import { changes } from './0006_changes.js';
 import { domainOwner } from './0007_domain_owner.js';
+import { loginThrottle } from './0008_login_throttle.js';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   const t = columnTypes(dialect);
@@ -20,5 +21,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0005_logging': logging(t),
     '0006_changes': changes(t),
     '0007_domain_owner': domainOwner(),
+    '0008_login_throttle': loginThrottle(t),
   };
 }
