@@ -4,7 +4,7 @@
 import net from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cleanBlockedIps, ipFamily, isIpOrRange } from '../../src/shared/ip-ranges.js';
+import { cleanBlockedIps, ipFamily, isIpOrRange, throttleAddress } from '../../src/shared/ip-ranges.js';
 import { ipProblem } from '../../src/addin/helpers/settings-checks.js';
 
 const hexGroup = fc.stringMatching(/^[0-9a-fA-F]{1,5}$/);
@@ -36,5 +36,15 @@ describe('blocked IPs', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('throttleAddress', () => {
+  it('counts IPv4 as it is and IPv6 by its /64, whatever the spelling', () => {
+    expect(throttleAddress('203.0.113.7')).toBe('203.0.113.7');
+    expect(throttleAddress('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    for (const a of ['2001:db8:0:0:1:2:3:4', '2001:DB8::abcd', '2001:0db8:0000:0000:ffff::1%eth0', '[2001:db8::9]']) expect(throttleAddress(a)).toBe('2001:db8:0:0::/64');
+    expect(throttleAddress('2001:db8:0:1::1')).toBe('2001:db8:0:1::/64');
+    expect(throttleAddress('not an ip')).toBe('not an ip');
   });
 });
