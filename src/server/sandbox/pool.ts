@@ -83,7 +83,7 @@ export class SandboxPool {
 
   run<K extends Job['kind']>(job: JobOf<K>, timeLimitMs = this.o.timeLimitMs): Promise<Results[K]> {
     if (this.closed) return Promise.reject(new Error('the sandbox is closed'));
-    if (this.queue.length >= this.o.maxQueue) return Promise.reject(new SandboxBusy(`${this.o.maxQueue} renders are waiting already; retry shortly.`));
+    if (this.queue.length >= this.o.maxQueue) return Promise.reject(new SandboxBusy(`${this.o.maxQueue} jobs wait for the sandbox already; retry shortly.`));
     return new Promise((resolve, reject) => {
       this.queue.push({ job, timeLimitMs, resolve: resolve as (v: unknown) => void, reject });
       this.pump();
