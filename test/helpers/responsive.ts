@@ -37,8 +37,8 @@ export async function probeHealthDuring<T>(baseUrl: string, work: () => Promise<
       await new Promise((r) => setTimeout(r, gapMs));
     }
   })();
-  const value = await running;
-  const ms = performance.now() - started;
-  await probing;
+  let ms = 0;
+  // Both awaited together: a failure of either fails the test, and neither is left unhandled.
+  const [value] = await Promise.all([running.then((v) => ((ms = performance.now() - started), v)), probing]);
   return { value, ms, waits };
 }
