@@ -37,7 +37,7 @@ export async function buildServer() {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
     absWorkingDir: ROOT,
-    entryPoints: { main: 'src/server/main.ts', config: 'src/server/config.ts', background: 'src/server/background/entry.ts' },
+    entryPoints: { main: 'src/server/main.ts', config: 'src/server/config.ts', background: 'src/server/background/entry.ts', sandbox: 'src/server/sandbox/entry.ts' },
     outdir: SERVER_OUT,
     bundle: true,
     splitting: true,

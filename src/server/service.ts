@@ -35,6 +35,7 @@ async function applyChange(change: Change, to: { tracking: TrackingContext; work
   if (change.type === 'resync') to.tracking.forget();
   await to.streams.changed(change);
 }
+import { Sandbox } from './sandbox/sandbox.js';
 
 export interface Service {
   http: FastifyInstance;
@@ -59,7 +60,11 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   if (tls.generated) logger.info({ certFile: tls.certFile }, 'generated a self-signed development certificate');
 
   const journalDir = path.join(config.dataDir, 'journal');
-  const tracking = new TrackingContext(database.db, await loadTrackingKeys(database.db, config.trackingKeys), config.publicUrl);
+  const trackingKeys = await loadTrackingKeys(database.db, config.trackingKeys);
+  const tracking = new TrackingContext(database.db, trackingKeys, config.publicUrl);
+  // Template rendering and big-body tracking run in child processes with hard limits (sandbox/entry.ts,
+  // a file of its own in the bundle); the first one warms up while the rest starts.
+  const sandbox = Sandbox.start(new URL('./sandbox.js', import.meta.url), trackingKeys, logger.child({ component: 'sandbox' }));
   const vapid = await loadVapidKeys(database.db, config.dataDir);
   const notifyLogger = logger.child({ component: 'notify' });
   const notifier = new Notifier(database, notifyLogger, new PushSender(database.db, vapid, logger.child({ component: 'push' })));
@@ -101,7 +106,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   smtp.push(await listen(config.smtpPort, false));
   if (config.smtpTlsPort) smtp.push(await listen(config.smtpTlsPort, true));
 
-  const app = await buildApp({ config, database, logger, addinDir: ADDIN_DIST, acceptor, tracking, recorder, notifier, streams, changes, vapid, draining: () => draining });
+  const app = await buildApp({ config, database, logger, addinDir: ADDIN_DIST, acceptor, sandbox, tracking, recorder, notifier, streams, changes, vapid, draining: () => draining });
   await app.listen({ port: config.port, host: config.host });
   await app.ready();
   const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, app.handle);
@@ -133,6 +138,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       notifier.hub.closeAll(); // live feeds end; their clients resume elsewhere with Last-Event-ID
       await Promise.all([...smtp.map((s) => s.close()), app.close(), closeHttps]);
       clearInterval(idle);
+      await sandbox.close(); // no request is left that could need it
       // Everything accepted and every hit answered is stored by now; relays in flight finish.
       await recorder.stop();
       await worker.stop();

@@ -27,6 +27,7 @@ import devMailbox from './routes/dev-mailbox.js';
 import trackedEmails from './routes/tracked-emails.js';
 import notifications from './routes/notifications.js';
 import type { Acceptor } from '../queue/accept.js';
+import type { Sandbox } from '../sandbox/sandbox.js';
 import type { TrackingContext } from '../tracking/context.js';
 import type { HitRecorder } from '../tracking/recorder.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -41,6 +42,8 @@ export interface AppContext {
   addinDir: string;
   /** Takes messages into the outbound queue (single send, SMTP). */
   acceptor: Acceptor;
+  /** Renders templates and tracks big bodies off the event loop, under hard limits. */
+  sandbox: Sandbox;
   tracking: TrackingContext;
   recorder: HitRecorder;
   notifier: Notifier;

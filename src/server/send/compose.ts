@@ -15,6 +15,9 @@ export interface Email {
   text: string;
 }
 
+/** Everything of the email but what rendering the template makes. */
+export type Envelope = Omit<Email, 'subject' | 'html' | 'text'>;
+
 const STATUS_MESSAGE_ID = /^<([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.ss@[^>]+>$/;
 
 export function messageIdFor(statusId: string, from: Sender): string {

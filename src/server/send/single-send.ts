@@ -12,14 +12,14 @@ import { type ContactRow, findContactByEmail, mergeContactProperties } from '../
 import { suppressedAmong } from '../store/suppressions.js';
 import { getTemplate, type TemplateRow } from '../store/templates.js';
 import { claimSendId, countQueuedTo, findBySendId, insertStatus, type NewSendStatus, type SendStatusRow } from '../store/send-statuses.js';
-import { compiledPublished } from '../templates/engine.js';
-import { RenderFailure, render, type Rendered } from '../templates/render.js';
+import type { RenderedEmail, Sandbox } from '../sandbox/sandbox.js';
+import { RenderFailure } from '../templates/render.js';
 import { invalid } from '../errors.js';
 import type { SendResult, SendStatusView, SingleSendInput } from '../../shared/hubspot.js';
 import { addressList, checkTo, parseSender, type Sender } from './addresses.js';
 import { domainOf } from '../../shared/addresses.js';
 import { foreignOwnedDomain } from '../queue/domain-owner.js';
-import { compose, messageIdFor } from './compose.js';
+import { type Envelope, messageIdFor } from './compose.js';
 import { statusView } from './status-view.js';
 
 /** At most this many single sends queued to one address per window (a runaway loop's brake): THROTTLED. */
@@ -30,6 +30,7 @@ export const MAX_RECIPIENTS = 50;
 export interface SendDeps {
   database: Database;
   acceptor: Acceptor;
+  sandbox: Sandbox;
   logger: Logger;
 }
 
@@ -39,12 +40,12 @@ type Base = Pick<NewSendStatus, 'id' | 'account_id' | 'user_id' | 'template_id' 
 interface Ready {
   to: string;
   from: Sender;
-  cc: Sender[];
-  replyTo: Sender[];
   /** Cc and Bcc addresses (without the To address): their own untracked copies. */
   copies: string[];
   contact: ContactRow | undefined;
-  rendered: Rendered;
+  subject: string;
+  /** The email as MIME, rendered and composed in the sandbox. */
+  raw: Buffer;
 }
 
 /** A sendResult known at request time: nothing is queued. */
@@ -64,20 +65,22 @@ export async function singleSend(deps: SendDeps, principal: Principal, input: Si
     const prior = await findBySendId(db, principal.accountId, sendId);
     if (prior) return ignored(db, base, input.message.to, prior);
   }
-  const checked = await check(db, principal, template, input, lists, base.requested_at);
+  const checked = await check(deps, principal, template, input, lists, base);
   if ('result' in checked) return finish(db, base, checked);
   return queue(deps, principal, template, input, base, checked);
 }
 
 /** The request-time checks, in HubSpot's order of concern, then the rendering. */
 async function check(
-  db: Database['db'],
+  deps: SendDeps,
   principal: Principal,
   template: SendableTemplate,
   input: SingleSendInput,
   lists: { cc: Sender[]; bcc: Sender[]; replyTo: Sender[] },
-  now: number,
+  base: Base,
 ): Promise<Ready | Decided> {
+  const db = deps.database.db;
+  const now = base.requested_at;
   const m = input.message;
   const to = checkTo(m.to);
   if (!to.ok) return { recipient: m.to, result: 'INVALID_TO_ADDRESS', message: to.reason };
@@ -97,25 +100,23 @@ async function check(
   if (suppressed.size) return decided('PREVIOUSLY_BOUNCED', `${to.address} bounced before; email to it is not sent.`);
   if (recent >= RECIPIENT_LIMIT.sends) return decided('THROTTLED', `${to.address} already got ${recent} single sends in the last ${RECIPIENT_LIMIT.windowMs / 1000} s; try again later.`);
 
-  let rendered: Rendered;
+  let rendered: RenderedEmail;
   try {
-    rendered = renderFor(template, contact, to.address, input);
+    rendered = await renderFor(deps.sandbox, template, contact, input, { statusId: base.id, from, to: to.address, cc: lists.cc, replyTo: lists.replyTo });
   } catch (err) {
     if (!(err instanceof RenderFailure)) throw err;
     return decided('TEMPLATE_RENDER_EXCEPTION', `Template ${template.id}: ${err.message}`);
   }
-  if (rendered.missing.length) {
+  if (!rendered.raw) {
     return decided('MISSING_TEMPLATE_PROPERTIES', `The template uses ${rendered.missing.join(', ')} with no value and no default; pass them in contactProperties or customProperties.`);
   }
-  return { to: to.address, from, cc: lists.cc, replyTo: lists.replyTo, copies, contact, rendered };
+  return { to: to.address, from, copies, contact, subject: rendered.subject, raw: rendered.raw };
 }
 
 /** Claims the sendId, writes the contact's properties and queues the email; answers once all is committed. */
 async function queue(deps: SendDeps, principal: Principal, template: SendableTemplate, input: SingleSendInput, base: Base, ready: Ready): Promise<SendStatusView> {
   const db = deps.database.db;
-  const { to, from, rendered } = ready;
-  const raw = await compose({ statusId: base.id, from, to, cc: ready.cc, replyTo: ready.replyTo, subject: rendered.subject, html: rendered.html, text: rendered.text });
-
+  const { to, from, raw } = ready;
   const message = {
     accountId: principal.accountId,
     source: 'API' as const,
@@ -123,7 +124,7 @@ async function queue(deps: SendDeps, principal: Principal, template: SendableTem
     userId: principal.userId,
     mailFrom: from.address,
     raw,
-    subject: rendered.subject,
+    subject: ready.subject,
     messageIdHeader: messageIdFor(base.id, from), // as composed: the queue's outcome finds this status by it
   };
   // The sendId is claimed in the transaction that queues the email, so that a claim never exists
@@ -205,9 +206,11 @@ export function contactScope(contact: ContactRow | undefined, email: string, giv
   return { ...implied, ...(contact ? (JSON.parse(contact.properties) as Record<string, unknown>) : {}), ...given };
 }
 
-function renderFor(template: SendableTemplate, contact: ContactRow | undefined, to: string, input: SingleSendInput): Rendered {
-  const compiled = compiledPublished(template.id, template.published_at, { subject: template.published_subject!, html: template.published_html!, text: template.published_text });
-  return render(compiled, { contact: contactScope(contact, to, input.contactProperties), custom: input.customProperties ?? {} }, { marketing: false, lenient: false });
+/** The published version rendered for the recipient and composed as MIME, in the sandbox (it may take long or fail). */
+function renderFor(sandbox: Sandbox, template: SendableTemplate, contact: ContactRow | undefined, input: SingleSendInput, envelope: Envelope): Promise<RenderedEmail> {
+  const source = { subject: template.published_subject!, html: template.published_html!, text: template.published_text };
+  const scope = { contact: contactScope(contact, envelope.to, input.contactProperties), custom: input.customProperties ?? {} };
+  return sandbox.renderEmail({ templateId: Number(template.id), publishedAt: Number(template.published_at), source }, scope, envelope);
 }
 
 /** A status decided at request time: stored (so it can be read back) and answered; nothing is queued. */

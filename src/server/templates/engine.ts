@@ -1,7 +1,9 @@
 // The template engine: LiquidJS, which reads HubSpot's personalization syntax as it is
 // (`{{ contact.firstname | default: "there" }}`). Two engines share one configuration: the HTML part
-// is parsed with automatic HTML escaping of every output, the subject and text without.
+// is parsed with automatic HTML escaping of every output, the subject and text without. Parsing and
+// rendering are synchronous and can take seconds, so they run only in the sandbox (src/server/sandbox).
 import { Liquid, type LiquidOptions, type Template } from 'liquidjs';
+import { RENDER_LIMITS } from './limits.js';
 import { placesUnsubscribe } from './unsubscribe.js';
 
 export type Part = 'subject' | 'html' | 'text';
@@ -33,9 +35,10 @@ const OPTIONS: LiquidOptions = {
   // Report every missing token of a part at once, not only the first.
   catchAllErrors: true,
   timezoneOffset: 0,
-  // A template must not hold a request (or the server) hostage.
+  // LiquidJS checks these between nodes, so one filter can outrun them: the sandbox's hard limits
+  // (RENDER_LIMITS) are what holds. These stop most runaway loops sooner and more cheaply.
   parseLimit: 2_000_000,
-  renderLimit: 250, // per part, and rendering is synchronous: keep it short
+  renderLimit: RENDER_LIMITS.ms, // per part
   memoryLimit: 20_000_000,
 };
 
@@ -80,7 +83,8 @@ export function compile(source: Source): Compiled {
   };
 }
 
-// Compiled published versions, by template id and publish time (a new publish is a new key).
+// Compiled published versions, by template id and publish time (a new publish is a new key); each
+// sandbox process keeps its own.
 const cache = new Map<string, Compiled>();
 const CACHE_SIZE = 1000;
 

@@ -1,8 +1,9 @@
 // The one place tracking is applied, for every way of sending (SMTP API, single send, the add-in's
 // one-to-one mail): links through signed click URLs, an open pixel, and an invisible honeypot link
 // that only machines follow. The rewriting itself is src/shared/tracking (byte-preserving).
-import type { PixelPosition } from '../../shared/api.js';
+import type { LinkSummary, PixelPosition } from '../../shared/api.js';
 import { rewriteHtml, type RewriteResult } from '../../shared/tracking/rewrite.js';
+import { scanHtml } from '../../shared/tracking/scan.js';
 import { MimeMessage } from '../mime/message.js';
 import type { MailRef, TrackingSigner } from './tokens.js';
 
@@ -35,6 +36,17 @@ export function trackHtml(html: string, signer: TrackingSigner, o: TrackOptions)
     honeypot: honeypotTag(signer, o.base, o.ref),
   });
   return { ...result, pixelUrl: url };
+}
+
+export type TrackedBody = { html: string; links: LinkSummary; pixelUrl: string } | { tooManyLinks: number };
+
+/** trackHtml for a body a client sent, which may hold at most `maxLinks` links (tags with an href). */
+export function trackBody(html: string, signer: TrackingSigner, o: TrackOptions, maxLinks: number): TrackedBody {
+  // Counted before any link is judged or signed: signing is what a body's links cost.
+  const count = scanHtml(html).links.length;
+  if (count > maxLinks) return { tooManyLinks: count };
+  const { html: tracked, links, pixelUrl } = trackHtml(html, signer, o);
+  return { html: tracked, links, pixelUrl };
 }
 
 /** Tracks every inline HTML part of a raw message; text parts and attachments are left alone. */

@@ -8,8 +8,9 @@ import { ApiError, invalid, notFound } from '../../errors.js';
 import { decodePosition, encodeCursor } from '../paging.js';
 import type { PreviewResult, Template } from '../../../shared/api.js';
 import { createTemplate, deleteTemplate, getTemplate, listTemplates, publishTemplate, type TemplateDraft, type TemplateRow, updateTemplate } from '../../store/templates.js';
-import { compile, type Source, TemplateSyntaxError } from '../../templates/engine.js';
-import { RenderFailure, render } from '../../templates/render.js';
+import type { Sandbox } from '../../sandbox/sandbox.js';
+import { type Source, TemplateSyntaxError } from '../../templates/engine.js';
+import { RenderFailure, RenderLimitExceeded } from '../../templates/render.js';
 
 const BASE = '/api/v1/emails';
 const Params = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,15}$' }) });
@@ -76,12 +77,13 @@ export function templateView(t: TemplateRow): Template {
 }
 
 /** The parts must parse as Liquid: a broken template is refused when saved, not when sent. */
-function checkSyntax(source: Source): void {
+async function checkSyntax(sandbox: Sandbox, source: Source): Promise<void> {
   try {
-    compile(source);
+    await sandbox.checkSyntax(source);
   } catch (err) {
-    if (!(err instanceof TemplateSyntaxError)) throw err;
-    throw invalid(`The ${err.part} is not a valid template: ${err.message}`, err.part);
+    if (err instanceof TemplateSyntaxError) throw invalid(`The ${err.part} is not a valid template: ${err.message}`, err.part);
+    if (err instanceof RenderLimitExceeded) throw invalid(err.message.charAt(0).toUpperCase() + err.message.slice(1));
+    throw err;
   }
 }
 
@@ -118,7 +120,7 @@ export default async function templates(fastify: FastifyInstance, ctx: AppContex
   /** Creates a template as a draft, with its own campaign (its statistics). */
   app.post(BASE, { schema: { body: FullBody } }, async (request, reply) => {
     const draft = { ...draftOf(request.body), text: request.body.text ?? null } as TemplateDraft;
-    checkSyntax(draft);
+    await checkSyntax(ctx.sandbox, draft);
     const t = await createTemplate(db, request.principal.accountId, draft);
     request.log.info({ templateId: t.id }, 'template created');
     return reply.code(201).send(templateView(t));
@@ -159,7 +161,7 @@ export default async function templates(fastify: FastifyInstance, ctx: AppContex
   app.patch(`${BASE}/:id`, { schema: { params: Params, body: PartialBody } }, async (request) => {
     const current = await find(request.principal.accountId, request.params.id);
     const change = draftOf(request.body);
-    checkSyntax({ subject: change.subject ?? current.subject, html: change.html ?? current.html, text: change.text !== undefined ? change.text : current.text });
+    await checkSyntax(ctx.sandbox, { subject: change.subject ?? current.subject, html: change.html ?? current.html, text: change.text !== undefined ? change.text : current.text });
     const t = await updateTemplate(db, request.principal.accountId, current.id, change);
     if (!t) throw notFound(`Template ${request.params.id}`);
     return templateView(t);
@@ -168,7 +170,7 @@ export default async function templates(fastify: FastifyInstance, ctx: AppContex
   /** Replaces the draft (an omitted text becomes none); what is sent changes only at the next publish. */
   app.put(`${BASE}/:id`, { schema: { params: Params, body: FullBody } }, async (request) => {
     const draft = { ...draftOf(request.body), text: request.body.text ?? null } as TemplateDraft;
-    checkSyntax(draft);
+    await checkSyntax(ctx.sandbox, draft);
     const t = await updateTemplate(db, request.principal.accountId, Number(request.params.id), draft);
     if (!t) throw notFound(`Template ${request.params.id}`);
     return templateView(t);
@@ -194,10 +196,9 @@ export default async function templates(fastify: FastifyInstance, ctx: AppContex
     const t = await find(request.principal.accountId, request.params.id);
     const body = request.body ?? {};
     try {
-      return render(compile({ subject: t.subject, html: t.html, text: t.text }), { contact: body.contactProperties ?? {}, custom: body.customProperties ?? {} }, {
-        marketing: t.subscription_type === 'MARKETING',
-        lenient: true,
-      });
+      const source = { subject: t.subject, html: t.html, text: t.text };
+      const scope = { contact: body.contactProperties ?? {}, custom: body.customProperties ?? {} };
+      return await ctx.sandbox.render(source, scope, { marketing: t.subscription_type === 'MARKETING', lenient: true });
     } catch (err) {
       if (err instanceof RenderFailure) throw new ApiError(400, 'VALIDATION_ERROR', `Template ${t.id}: ${err.message}`);
       throw err;

@@ -1,16 +1,32 @@
 // One-to-one tracking for the add-in (docs/product.md §6): register an email, get its HTML tracked and its
-// pixel, see its opens and clicks, and report the sender's own views.
+// pixel, see its opens and clicks, and report the sender's own views. What one email may cost is
+// bounded (README "Request handling"): its size and its links, and a big body is rewritten in the
+// sandbox, off the event loop.
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
 import { ApiError, invalid, notFound } from '../../errors.js';
 import { decodePosition, encodeCursor } from '../paging.js';
 import type { TrackedEmailResult } from '../../../shared/api.js';
-import { pixelTag, trackHtml } from '../../tracking/apply.js';
+import { type TrackedJson, trackedJson } from '../../sandbox/protocol.js';
+import { LimitExceeded } from '../../sandbox/sandbox.js';
+import { pixelTag, trackBody, type TrackOptions } from '../../tracking/apply.js';
 import { getTrackedEmail, listTrackedEmails, recordSelfView, trackedEmailView, upsertTrackedEmail } from '../../store/tracked-emails.js';
 import { getUserSettings } from '../../store/settings.js';
+
+/**
+ * Limits no real one-to-one email reaches (a long thread with images inline is a few MB and hundreds
+ * of links). `ms`: rewriting a body within the others takes a few hundred ms at most; this stops
+ * pathological markup that makes the scanner slow.
+ */
+export const TRACKED_LIMITS = { bodyBytes: 6 * 1024 * 1024, htmlChars: 5_000_000, links: 5000, ms: 3000 };
+/**
+ * A body this small, with this few links, is rewritten on the event loop (a few ms at worst: links
+ * cost ~20 µs each to sign); any other goes to the sandbox.
+ */
+const INLINE = { chars: 32 * 1024, hrefs: 100 };
 
 const Address = Type.String({ maxLength: 320 });
 const TrackedEmailInput = Type.Object(
@@ -21,7 +37,7 @@ const TrackedEmailInput = Type.Object(
     to: Type.Array(Address, { maxItems: 500 }),
     cc: Type.Array(Address, { maxItems: 500 }),
     bcc: Type.Array(Address, { maxItems: 500 }),
-    html: Type.String({ maxLength: 5_000_000 }),
+    html: Type.String(), // at most TRACKED_LIMITS.htmlChars: checked in the handler (the schema's check counts code points in a JavaScript loop, ~20 ms for 5 MB)
     placePixel: Type.Optional(Type.Boolean()),
     pixelPosition: Type.Optional(Type.Union([Type.Literal('bottom'), Type.Literal('top')])),
   },
@@ -35,24 +51,29 @@ export default async function trackedEmails(fastify: FastifyInstance, ctx: AppCo
   const owner = (p: { accountId: string; userId: string }) => ({ accountId: p.accountId, userId: p.userId });
 
   /** Registers (or, with the same trackingId, updates) a tracked email and answers its HTML tracked. */
-  app.post('/api/v1/tracked-emails', { schema: { body: TrackedEmailInput }, bodyLimit: 6 * 1024 * 1024 }, async (request, reply) => {
+  app.post('/api/v1/tracked-emails', { schema: { body: TrackedEmailInput }, bodyLimit: TRACKED_LIMITS.bodyBytes, errorHandler: nameBodyLimit }, async (request, reply) => {
     const b = request.body;
+    if (b.html.length > TRACKED_LIMITS.htmlChars) throw invalid(`html must NOT have more than ${TRACKED_LIMITS.htmlChars} characters`, 'html');
     const id = b.trackingId ?? randomUUID();
     const recipients = [...new Set([...b.to, ...b.cc, ...b.bcc].map((a) => a.trim().toLowerCase()).filter(Boolean))];
-    const saved = await upsertTrackedEmail(db, owner(request.principal), { id, subject: b.subject, from: b.from, recipients, senderIp: request.ip });
-    if (!saved) throw new ApiError(409, 'CONFLICT', `trackingId ${id} belongs to another email; make a new one.`, [{ message: 'trackingId is taken', in: 'trackingId' }]);
     const position = b.pixelPosition ?? (await getUserSettings(db, request.principal.accountId, request.principal.userId)).pixelPosition;
     const base = await ctx.tracking.baseFor(request.principal.accountId);
-    const tracked = trackHtml(b.html, ctx.tracking.signer, { ref: { t: id }, base, pixel: b.placePixel !== false, position });
-    const result: TrackedEmailResult = {
+    const options: TrackOptions = { ref: { t: id }, base, pixel: b.placePixel !== false, position };
+    // Tracked before it is saved: an email over the limits changes nothing.
+    const tracked = withinLimits(isSmall(b.html) ? trackedJson(trackBody(b.html, ctx.tracking.signer, options, TRACKED_LIMITS.links)) : await trackElsewhere(ctx, b.html, options));
+    const saved = await upsertTrackedEmail(db, owner(request.principal), { id, subject: b.subject, from: b.from, recipients, senderIp: request.ip });
+    if (!saved) throw new ApiError(409, 'CONFLICT', `trackingId ${id} belongs to another email; make a new one.`, [{ message: 'trackingId is taken', in: 'trackingId' }]);
+    const result: Omit<TrackedEmailResult, 'html'> = {
       id,
-      html: tracked.html,
       pixelUrl: tracked.pixelUrl,
       pixelHtml: pixelTag(tracked.pixelUrl),
       links: tracked.links,
       sharedPixel: recipients.length > 1,
     };
-    return reply.code(saved.created ? 201 : 200).send(result);
+    return reply
+      .code(saved.created ? 201 : 200)
+      .type('application/json; charset=utf-8')
+      .send(withJsonField(result, 'html', tracked.htmlJson));
   });
 
   /** The user's tracked emails, newest first; `internetMessageId` finds one from the read pane. */
@@ -109,4 +130,40 @@ export default async function trackedEmails(fastify: FastifyInstance, ctx: AppCo
       return reply.code(204).send();
     },
   );
+}
+
+function isSmall(html: string): boolean {
+  if (html.length > INLINE.chars) return false;
+  const href = /href/gi; // every link has one: an upper bound, counted without parsing
+  for (let n = 0; href.exec(html); ) if (++n > INLINE.hrefs) return false;
+  return true;
+}
+
+/** A big body is tracked in the sandbox; one that passes its time or memory limit is refused like an oversized one. */
+async function trackElsewhere(ctx: AppContext, html: string, options: TrackOptions): Promise<TrackedJson> {
+  try {
+    return await ctx.sandbox.track(html, options, TRACKED_LIMITS);
+  } catch (err) {
+    if (err instanceof LimitExceeded) throw invalid(`The html cannot be tracked within ${err.amount}, the ${err.limit} one email may take; send a smaller email.`, 'html');
+    throw err;
+  }
+}
+
+function withinLimits(tracked: TrackedJson): Exclude<TrackedJson, { tooManyLinks: number }> {
+  if ('tooManyLinks' in tracked) throw invalid(`The html has ${tracked.tooManyLinks} links; a tracked email may have at most ${TRACKED_LIMITS.links}.`, 'html');
+  return tracked;
+}
+
+/** `fields` as JSON with one more field whose value is JSON already: only bytes are copied. */
+function withJsonField(fields: object, name: string, json: Uint8Array): Buffer {
+  const head = `${JSON.stringify(fields).slice(0, -1)},${JSON.stringify(name)}:`;
+  return Buffer.concat([Buffer.from(head), json, Buffer.from('}')]);
+}
+
+/** Fastify refuses an oversized body before any handler; its answer then names the limit. The app's handler shapes it. */
+function nameBodyLimit(err: FastifyError): never {
+  if (err.statusCode === 413) {
+    throw new ApiError(413, 'VALIDATION_ERROR', `The request body is larger than ${TRACKED_LIMITS.bodyBytes / 1024 / 1024} MB, the most a tracked email may send; send a smaller email.`);
+  }
+  throw err;
 }
