@@ -9,7 +9,7 @@ import type { Config } from './config.js';
 import { type Database, migrate, openDatabase } from './db/index.js';
 import { buildApp } from './http/app.js';
 import { clientError } from './http/errors.js';
-import type { Logger } from './log.js';
+import type { Logger } from './logger.js';
 import { ADDIN_DIST } from './paths.js';
 import { listenSmtp, type SmtpListener } from './smtp/server.js';
 import { smtpRules } from './smtp/rules.js';
@@ -19,7 +19,7 @@ import { acceptor as makeAcceptor, type Acceptor } from './queue/accept.js';
 import { BackgroundThread } from './background/thread.js';
 import { describeRelay } from './queue/relay.js';
 import { loadTrackingKeys } from './tracking/keys.js';
-import { TrackingContext } from './tracking/context.js';
+import { TrackingUrls } from './tracking/tracking-urls.js';
 import { HitRecorder } from './tracking/recorder.js';
 import { Notifier } from './notify/notifier.js';
 import { PushSender } from './notify/push.js';
@@ -29,7 +29,7 @@ import { PgListener } from './notify/pg-listener.js';
 import { StreamGuard } from './notify/stream-guard.js';
 
 /** What a change (notify/changes.ts) does in this process: every copy it concerns is dropped or re-checked. */
-async function applyChange(change: Change, to: { tracking: TrackingContext; worker: BackgroundThread; streams: StreamGuard }): Promise<void> {
+async function applyChange(change: Change, to: { tracking: TrackingUrls; worker: BackgroundThread; streams: StreamGuard }): Promise<void> {
   if (change.type !== 'credential-revoked') to.worker.changed(change); // the thread keeps no credentials
   if (change.type === 'settings-changed') to.tracking.forget(change.accountId);
   if (change.type === 'resync') to.tracking.forget();
@@ -61,7 +61,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
 
   const journalDir = path.join(config.dataDir, 'journal');
   const trackingKeys = await loadTrackingKeys(database.db, config.trackingKeys);
-  const tracking = new TrackingContext(database.db, trackingKeys, config.publicUrl);
+  const tracking = new TrackingUrls(database.db, trackingKeys, config.publicUrl);
   // Template rendering and big-body tracking run in child processes with hard limits (sandbox/entry.ts,
   // a file of its own in the bundle); the first one warms up while the rest starts.
   const sandbox = Sandbox.start(new URL('./sandbox.js', import.meta.url), trackingKeys, logger.child({ component: 'sandbox' }));

@@ -13,7 +13,7 @@ import { freePort } from '../helpers/ports.js';
 import { runCli, serverEnv, startWithEnv, type RunningServer } from '../helpers/server.js';
 import { RawSmtp } from '../helpers/smtp-client.js';
 import { connectSse } from '../helpers/sse.js';
-import { maskUrl } from '../../src/server/log.js';
+import { maskUrl } from '../../src/server/logger.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const RELAY_PASSWORD = 'relay-Pa55word-9f8e7d6c5b4a';

@@ -17,7 +17,7 @@ import type { Database } from '../../src/server/db/index.js';
 import { buildApp, type App, type AppContext } from '../../src/server/http/app.js';
 import { ApiError } from '../../src/server/errors.js';
 import { installErrorHandlers } from '../../src/server/http/errors.js';
-import { createLogger } from '../../src/server/log.js';
+import { createLogger } from '../../src/server/logger.js';
 import { mailboxDir } from '../../src/server/queue/relay.js';
 import { HitRecorder } from '../../src/server/tracking/recorder.js';
 import { TrackingSigner } from '../../src/server/tracking/tokens.js';

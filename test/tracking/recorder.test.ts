@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/server/log.js';
+import { createLogger } from '../../src/server/logger.js';
 import { sortableId } from '../../src/server/secrets.js';
 import { HitRecorder, type HitLine, type HitSink, type RawHit } from '../../src/server/tracking/recorder.js';
 import type { StoredNotification as Created } from '../../src/server/store/notifications.js';

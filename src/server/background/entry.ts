@@ -4,13 +4,13 @@
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../db/index.js';
-import { createLogger } from '../log.js';
+import { createLogger } from '../logger.js';
 import { copyPreparer } from '../queue/copy.js';
 import { DkimSigner } from '../queue/dkim.js';
 import { mailboxRelay, smtpRelay } from '../queue/relay.js';
 import { DeliveryWorker } from '../queue/worker.js';
 import { sendStatusHook } from '../send/status-hook.js';
-import { TrackingContext } from '../tracking/context.js';
+import { TrackingUrls } from '../tracking/tracking-urls.js';
 import { HitStore } from '../tracking/hit-store.js';
 import { loadTrackingKeys } from '../tracking/keys.js';
 import type { Change } from '../notify/changes.js';
@@ -23,7 +23,7 @@ const send = (m: FromThread) => port.postMessage(m);
 async function main() {
   const logger = createLogger(config.logLevel).child({ component: 'background' });
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, durableCommits: false, poolSize: 4 });
-  const tracking = new TrackingContext(database.db, await loadTrackingKeys(database.db, config.trackingKeys), config.publicUrl);
+  const tracking = new TrackingUrls(database.db, await loadTrackingKeys(database.db, config.trackingKeys), config.publicUrl);
   const relay = config.relayUrl ? smtpRelay(config.relayUrl, { poolSize: config.relayPoolSize, sourceIp: config.relaySourceIp }) : mailboxRelay(config.dataDir);
   const hits = new HitStore({ database });
   const dkim = new DkimSigner(database.db);

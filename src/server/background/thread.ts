@@ -5,7 +5,7 @@
 // hits to store and answers back (as a HitSink), restarts the thread if it dies, and stops it last.
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../logger.js';
 import type { Claimed } from '../store/queue.js';
 import type { Handoff } from '../queue/accept.js';
 import { workerOwner } from '../queue/worker.js';

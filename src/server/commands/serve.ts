@@ -1,6 +1,6 @@
 // `mailbeacon serve`: runs until SIGTERM or SIGINT, then shuts down gracefully.
 import type { Config } from '../config.js';
-import { createLogger } from '../log.js';
+import { createLogger } from '../logger.js';
 import { startService } from '../service.js';
 
 const SHUTDOWN_LIMIT_MS = 60_000;

@@ -2,10 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
-import { maskUrl } from '../log.js';
+import { maskUrl } from '../logger.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/index.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../logger.js';
 import { authenticate } from './auth.js';
 import { installCors } from './cors.js';
 import { clientError, frameworkError, guardedListener, installErrorHandlers } from './errors.js';
@@ -28,7 +28,7 @@ import trackedEmails from './routes/tracked-emails.js';
 import notifications from './routes/notifications.js';
 import type { Acceptor } from '../queue/accept.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
-import type { TrackingContext } from '../tracking/context.js';
+import type { TrackingUrls } from '../tracking/tracking-urls.js';
 import type { HitRecorder } from '../tracking/recorder.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { StreamGuard } from '../notify/stream-guard.js';
@@ -44,7 +44,7 @@ export interface AppContext {
   acceptor: Acceptor;
   /** Renders templates and tracks big bodies off the event loop, under hard limits. */
   sandbox: Sandbox;
-  tracking: TrackingContext;
+  tracking: TrackingUrls;
   recorder: HitRecorder;
   notifier: Notifier;
   /** Ends live feeds whose credential was revoked. */

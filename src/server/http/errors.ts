@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type ErrorDetail } from '../errors.js';
-import { maskUrl } from '../log.js';
+import { maskUrl } from '../logger.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 export function errorBody(request: FastifyRequest, e: ApiError) {

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, Dialect } from '../db/index.js';
 import type { Schema } from '../db/schema.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../logger.js';
 import { CHANGES_CHANNEL, changesAfter, lastChangeSeq, pruneChanges, recordChange } from '../store/changes.js';
 import type { PgListener } from './pg-listener.js';
 

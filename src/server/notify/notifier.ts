@@ -4,7 +4,7 @@
 // restart, is caught up by the next one or by a periodic check).
 import type { Database } from '../db/index.js';
 import { pgNotify } from '../db/notify.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../logger.js';
 import { lastNotificationSeq, notificationsAfter, type StoredNotification } from '../store/notifications.js';
 import { NotificationHub } from './hub.js';
 import type { PgListener } from './pg-listener.js';

@@ -2,7 +2,7 @@
 // from the other processes (new notifications, changes). It reconnects by itself after losing the
 // database; whoever listens is told then, since NOTIFYs sent meanwhile are lost.
 import type pg from 'pg';
-import type { Logger } from '../log.js';
+import type { Logger } from '../logger.js';
 
 type Handler = (payload: string) => void;
 

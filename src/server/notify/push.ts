@@ -3,7 +3,7 @@
 import type { Kysely } from 'kysely';
 import webpush from 'web-push';
 import type { Schema } from '../db/schema.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../logger.js';
 import { pushSubscriptionsOf, removePushSubscription } from '../store/push-subscriptions.js';
 import type { StoredNotification } from '../store/notifications.js';
 import type { VapidKeys } from './vapid.js';

@@ -4,7 +4,7 @@
 // streams, in case a change was lost.
 import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../logger.js';
 import { liveTokenIds } from '../store/access-tokens.js';
 import type { Change } from './changes.js';
 import type { Listener, NotificationHub } from './hub.js';

@@ -5,7 +5,7 @@ import addressparser from 'nodemailer/lib/addressparser';
 import { MimeMessage } from '../mime/message.js';
 import type { Claimed, MessageRow } from '../store/queue.js';
 import { trackMessage } from '../tracking/apply.js';
-import type { TrackingContext } from '../tracking/context.js';
+import type { TrackingUrls } from '../tracking/tracking-urls.js';
 import type { DkimSigner } from './dkim.js';
 import type { PrepareCopy } from './worker.js';
 
@@ -22,7 +22,7 @@ export function fromDomains(raw: Buffer): string[] {
 /** The domain of the first From: address, lower-cased: the one DKIM signs for. */
 export const fromDomain = (raw: Buffer): string | undefined => fromDomains(raw)[0];
 
-export function copyPreparer(deps: { dkim: DkimSigner; tracking: TrackingContext }): PrepareCopy {
+export function copyPreparer(deps: { dkim: DkimSigner; tracking: TrackingUrls }): PrepareCopy {
   return async (message: MessageRow, delivery: Claimed) => {
     let raw = message.raw;
     if (message.track) {

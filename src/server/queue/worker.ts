@@ -5,7 +5,7 @@
 // Deliveries this process has just accepted are handed over directly (inserted already leased to
 // it), and outcomes are committed in groups: one transaction settles whatever finished meanwhile.
 import os from 'node:os';
-import type { Logger } from '../log.js';
+import type { Logger } from '../logger.js';
 import type { QueueTiming } from '../config.js';
 import { bookkeeping, type Database } from '../db/index.js';
 import { newId } from '../secrets.js';

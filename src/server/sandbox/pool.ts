@@ -10,7 +10,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { TrackingKey } from '../config.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../logger.js';
 import type { FromChild, Job, JobError, JobOf, Results, ToChild } from './protocol.js';
 
 export interface PoolOptions {

@@ -3,7 +3,7 @@
 // (TemplateSyntaxError), that cannot be rendered (RenderFailure), or that was stopped at one of
 // RENDER_LIMITS (RenderLimitExceeded, a RenderFailure too).
 import type { TrackingKey } from '../config.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../logger.js';
 import type { Envelope } from '../send/compose.js';
 import { type Source, TemplateSyntaxError } from '../templates/engine.js';
 import { RENDER_LIMITS } from '../templates/limits.js';

@@ -4,7 +4,7 @@
 // completes when the queue settles the To delivery. Every answer is committed before it is given.
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/index.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../logger.js';
 import type { AcceptInput, Acceptor } from '../queue/accept.js';
 import type { Enqueued } from '../store/queue.js';
 import type { Principal } from '../store/access-tokens.js';

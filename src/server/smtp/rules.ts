@@ -3,7 +3,7 @@
 import type { SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../logger.js';
 import { verifySlowHash } from '../secrets.js';
 import type { Acceptor } from '../queue/accept.js';
 import type { LoginThrottle } from '../security/login-throttle.js';

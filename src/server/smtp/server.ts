@@ -1,7 +1,7 @@
 // The SMTP listener. Protocol mechanics belong to nodemailer's smtp-server; what we accept is decided
 // by the rules passed in, so this file stays about sockets and TLS.
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
-import type { Logger } from '../log.js';
+import type { Logger } from '../logger.js';
 
 export interface SmtpListenOptions {
   host: string;

@@ -2,7 +2,7 @@
 // answered at once; batches then go to the hit store (on the background thread), one at a time, and
 // leave the journal once stored. A crash loses nothing answered: the next process on this machine
 // replays the journal (event ids are the hit ids, so replays are no-ops).
-import type { Logger } from '../log.js';
+import type { Logger } from '../logger.js';
 import { Journal, replayOrphans } from '../journal.js';
 import type { MailRef } from './tokens.js';
 import type { StoredNotification } from '../store/notifications.js';

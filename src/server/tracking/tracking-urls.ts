@@ -1,5 +1,6 @@
-// What tracking needs from the rest of the server: the signer and, per account, the base of its
-// tracking URLs (PUBLIC_URL, or the account's custom tracking domain with PUBLIC_URL's scheme).
+// Tracking URLs: the signer of their tokens and, per account, the base they start with
+// (PUBLIC_URL, or the account's custom tracking domain with PUBLIC_URL's scheme). Not to be confused
+// with mail-context.ts, what one hit needs to know about the mail it belongs to.
 import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import { TrackingSigner } from './tokens.js';
@@ -9,7 +10,7 @@ import type { TrackingKey } from '../config.js';
 // A safety net only: a change reaches every process's copy within a second (notify/changes.ts).
 const CACHE_MS = 10_000;
 
-export class TrackingContext {
+export class TrackingUrls {
   readonly signer: TrackingSigner;
   private bases = new Map<string, { at: number; base: string }>();
   /** Bumped by every forget: a read that began before one is not kept (it may hold the old value). */
