@@ -4,12 +4,11 @@ import { migrate, openDatabase } from '../db/index.js';
 import { dnsRecord, newDkimKey } from '../queue/dkim.js';
 import { conflictingDomain, normalizeDomain } from '../queue/domain-owner.js';
 import { announce } from '../notify/changes.js';
-import { ensureAccount, findAccountByName } from '../store/accounts.js';
+import { ensureAccount } from '../store/accounts.js';
 import { addSendingDomain, listSendingDomains, removeSendingDomain } from '../store/sending-domains.js';
-import { parse, UsageError } from './args.js';
+import { accountFilter, accountNameArg, parse, UsageError } from './args.js';
 
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
-const ACCOUNT = /^[\w.@-]{1,64}$/;
 
 export async function domainCommand(config: Config, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -24,9 +23,7 @@ export async function domainCommand(config: Config, args: string[]): Promise<num
         if (!DOMAIN.test(domain)) throw new UsageError(`"${positionals[0] ?? ''}" is not a domain name (e.g. mail.example.com).`);
         const selector = (values.selector as string | undefined) ?? `mb${new Date().getFullYear()}`;
         if (!/^[a-z0-9][a-z0-9-]{0,62}$/i.test(selector)) throw new UsageError('--selector takes letters, digits and dashes.');
-        const accountName = (values.account as string | undefined) ?? 'default';
-        if (!ACCOUNT.test(accountName)) throw new UsageError('--account takes 1 to 64 letters, digits, dots, dashes, @ or _.');
-        const account = await ensureAccount(db, accountName);
+        const account = await ensureAccount(db, accountNameArg(values.account));
         const taken = await conflictingDomain(db, account.id, domain);
         if (taken) throw new UsageError(`${taken} belongs to another account; a domain, its parents and the names below it belong to one account. Remove it there first (\`mailbeacon domain remove ${taken}\`).`);
         const key = newDkimKey(domain, selector);
@@ -40,12 +37,7 @@ export async function domainCommand(config: Config, args: string[]): Promise<num
       }
       case 'list': {
         const { values } = parse(rest, { account: { type: 'string' } });
-        let accountId: string | undefined;
-        if (values.account) {
-          const account = await findAccountByName(db, values.account as string);
-          if (!account) throw new UsageError(`There is no account named "${values.account}".`);
-          accountId = account.id;
-        }
+        const accountId = await accountFilter(db, values.account);
         for (const d of await listSendingDomains(db, accountId)) {
           const record = dnsRecord(d);
           process.stdout.write(JSON.stringify({ domain: d.domain, account: d.account_name, selector: d.selector, dnsName: record.name, dnsValue: record.value }) + '\n');

@@ -1,11 +1,10 @@
 // `mailbeacon user add|list|remove|token`: prints one JSON line per result (docs/product.md §2).
 import { isAddress, normalizeAddress } from '../../shared/addresses.js';
-import { UsageError, parse } from './args.js';
+import { accountFilter, accountNameArg, UsageError, parse } from './args.js';
 import type { Config } from '../config.js';
 import { type Database, migrate, openDatabase } from '../db/index.js';
 import { announce } from '../notify/changes.js';
 import { issueAccessToken } from '../store/access-tokens.js';
-import { findAccountByName } from '../store/accounts.js';
 import { addUser, findUser, listUsers, removeUser, UserError, type User } from '../store/users.js';
 
 const line = (v: unknown) => process.stdout.write(JSON.stringify(v) + '\n');
@@ -32,20 +31,14 @@ export async function userCommand(config: Config, args: string[]): Promise<numbe
     switch (sub) {
       case 'add': {
         const { values, positionals } = parse(rest, { name: { type: 'string' }, account: { type: 'string' } });
-        const account = (values.account as string | undefined) ?? 'default';
-        if (!/^[\w.@-]{1,64}$/.test(account)) throw new UsageError('--account takes 1 to 64 letters, digits, dots, dashes, @ or _.');
+        const account = accountNameArg(values.account);
         const { user, accessToken } = await addUser(db, { email: emailArg(positionals, 'add'), name: values.name as string | undefined, account });
         line({ id: user.id, email: user.email, account: user.account, accessToken });
         return 0;
       }
       case 'list': {
         const { values } = parse(rest, { account: { type: 'string' } });
-        let accountId: string | undefined;
-        if (values.account) {
-          const account = await findAccountByName(db, values.account as string);
-          if (!account) throw new UsageError(`There is no account named "${values.account}".`);
-          accountId = account.id;
-        }
+        const accountId = await accountFilter(db, values.account);
         for (const u of await listUsers(db, accountId)) line(userLine(u));
         return 0;
       }
