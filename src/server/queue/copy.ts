@@ -9,9 +9,8 @@ import type { TrackingUrls } from '../tracking/tracking-urls.js';
 import type { DkimSigner } from './dkim.js';
 import type { PrepareCopy } from './worker.js';
 
-/** The domains of the From: addresses, lower-cased, in order. */
-export function fromDomains(raw: Buffer): string[] {
-  const from = MimeMessage.parse(raw).headers.get('from');
+/** The domains of the addresses in a From: header value, lower-cased, in order. */
+export function fromDomains(from: string | undefined): string[] {
   if (!from) return [];
   return addressparser(from, { flatten: true })
     .map((a) => a.address ?? '')
@@ -20,7 +19,7 @@ export function fromDomains(raw: Buffer): string[] {
 }
 
 /** The domain of the first From: address, lower-cased: the one DKIM signs for. */
-export const fromDomain = (raw: Buffer): string | undefined => fromDomains(raw)[0];
+export const fromDomain = (raw: Buffer): string | undefined => fromDomains(MimeMessage.parse(raw).headers.get('from'))[0];
 
 export function copyPreparer(deps: { dkim: DkimSigner; tracking: TrackingUrls }): PrepareCopy {
   return async (message: MessageRow, delivery: Claimed) => {

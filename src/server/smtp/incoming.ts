@@ -6,7 +6,7 @@ import type { SMTPServerSession } from 'smtp-server';
 import { MimeMessage } from '../mime/message.js';
 
 export type Incoming =
-  | { ok: true; raw: Buffer; subject: string | null; messageId: string; pixelPosition: 'top' | 'bottom' | null }
+  | { ok: true; raw: Buffer; subject: string | null; messageId: string; pixelPosition: 'top' | 'bottom' | null; from: string | undefined }
   | { ok: false; error: string };
 
 /** A sender's request for the open pixel at the top of the mail (long mail that Gmail clips); read and removed. */
@@ -31,7 +31,7 @@ export function prepareIncoming(raw: Buffer, opts: { hostname: string; session: 
   }
   headers.prepend('Received', received(opts.session, opts.hostname, opts.now ?? new Date()));
   const subject = headers.get('subject');
-  return { ok: true, raw: message.toBuffer(), subject: subject === undefined ? null : storable(libmime.decodeWords(subject)), messageId: storable(messageId), pixelPosition };
+  return { ok: true, raw: message.toBuffer(), subject: subject === undefined ? null : storable(libmime.decodeWords(subject)), messageId: storable(messageId), pixelPosition, from: headers.get('from') };
 }
 
 /**

@@ -160,7 +160,7 @@ export function smtpRules(deps: SmtpRulesDeps): Partial<SMTPServerOptions> {
           const user = await currentUser(session);
           const incoming = prepareIncoming(Buffer.concat(chunks), { hostname: deps.hostname, session });
           if (!incoming.ok) throw reply(554, incoming.error);
-          await refuseForeignDomain(db, user.accountId, fromDomains(incoming.raw));
+          await refuseForeignDomain(db, user.accountId, fromDomains(incoming.from));
           const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
           const queued = await deps.acceptor.accept({
             accountId: user.accountId,

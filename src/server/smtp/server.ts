@@ -37,19 +37,28 @@ const EXPLICIT = /^(5\.7\.1) ([\s\S]*)$/;
 
 type Sender = { send(code: number, data: unknown, context?: unknown): void };
 
+const PATCHED = Symbol('mailbeacon explicit codes');
+
+/**
+ * smtp-server does not export its connection class, so its prototype is reached through the first
+ * connection and its `send` wrapped once, for every connection of every listener after it (the first
+ * one included: it has no `send` of its own). Until then, each connect looks for that first one.
+ */
 function sendExplicitCodes(server: SMTPServer): void {
   const internals = server as unknown as { connect(socket: unknown, options: unknown): void; connections: Set<Sender> };
   const connect = internals.connect.bind(server);
   internals.connect = (socket, options) => {
     connect(socket, options);
-    const connection = [...internals.connections].pop();
-    if (!connection) return;
-    const send = connection.send.bind(connection);
-    connection.send = (code, data, context) => {
+    const first = internals.connections.values().next().value;
+    const proto = first && (Object.getPrototypeOf(first) as Sender & { [PATCHED]?: true });
+    if (!proto || proto[PATCHED]) return;
+    const send = proto.send;
+    proto.send = function (this: Sender, code, data, context) {
       const m = context === undefined && typeof data === 'string' ? EXPLICIT.exec(data) : null;
-      if (m) send(code, m[2], POLICY_CONTEXT[m[1] as PolicyCode]);
-      else send(code, data, context);
+      if (m) send.call(this, code, m[2], POLICY_CONTEXT[m[1] as PolicyCode]);
+      else send.call(this, code, data, context);
     };
+    proto[PATCHED] = true;
   };
 }
 
