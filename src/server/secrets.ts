@@ -76,3 +76,8 @@ export function newAccessToken(): { id: string; token: string; secretHash: strin
   const secret = newSecret();
   return { id, token: `mb_${id}_${secret}`, secretHash: sha256(secret) };
 }
+
+/** HMAC-SHA256 of `value` under `key`, hex: recognises a value again without keeping it. */
+export function keyedHash(key: string, value: string): string {
+  return crypto.createHmac('sha256', key).update(value).digest('hex');
+}

@@ -36,6 +36,7 @@ async function applyChange(change: Change, to: { tracking: TrackingUrls; worker:
   await to.streams.changed(change);
 }
 import { Sandbox } from './sandbox/sandbox.js';
+import { ErasedAddresses } from './lifecycle/erased.js';
 
 export interface Service {
   http: FastifyInstance;
@@ -87,7 +88,8 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     onNotifications: (items) => notifier.published(items),
   });
   await recorder.start();
-  const acceptor = makeAcceptor(database, config.queue, worker);
+  const erased = await ErasedAddresses.load(database.db);
+  const acceptor = makeAcceptor(database, config.queue, worker, erased);
 
   const hostname = os.hostname();
   const proxyProtocol = config.smtpProxyProtocol;
@@ -106,7 +108,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   smtp.push(await listen(config.smtpPort, false));
   if (config.smtpTlsPort) smtp.push(await listen(config.smtpTlsPort, true));
 
-  const app = await buildApp({ config, database, logger, addinDir: ADDIN_DIST, acceptor, sandbox, tracking, recorder, notifier, streams, changes, vapid, draining: () => draining });
+  const app = await buildApp({ config, database, logger, addinDir: ADDIN_DIST, acceptor, sandbox, tracking, recorder, notifier, streams, changes, vapid, erased, draining: () => draining });
   await app.listen({ port: config.port, host: config.host });
   await app.ready();
   const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, app.handle);

@@ -133,7 +133,8 @@ export interface LoggedEmailInput {
   inReplyTo?: string;
 }
 
-export type SkipReason = 'NEVER_LOG' | 'OWN_DOMAIN' | 'NO_CONTACT_CREATION' | 'INVALID_ADDRESS';
+/** `ERASED`: the address was erased (GDPR delete); it is written over as `erased@erased.invalid` in the stored copy. */
+export type SkipReason = 'NEVER_LOG' | 'OWN_DOMAIN' | 'NO_CONTACT_CREATION' | 'INVALID_ADDRESS' | 'ERASED';
 
 export interface LoggedEmailResult {
   id: string;

@@ -20,6 +20,12 @@ export interface Database {
    * promised durability. (PostgreSQL commits are durable already; so are SQLite's in `durableCommits` mode.)
    */
   sync(): Promise<void>;
+  /**
+   * SQLite: moves every committed page into the database file and empties the WAL, so that old page
+   * images (an erased address in them) are gone from disk. Answers false if readers kept it from
+   * finishing. PostgreSQL: nothing to do (answers true).
+   */
+  checkpoint(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -51,6 +57,9 @@ function openSqlite(file: string, durableCommits: boolean): Database {
   conn.pragma(`synchronous = ${durableCommits ? 'FULL' : 'NORMAL'}`);
   conn.pragma('foreign_keys = ON');
   conn.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  // Deleted rows are overwritten with zeros, not left in free space: erasure must leave no copy in
+  // the file (docs/product.md §13; https://www.sqlite.org/pragma.html#pragma_secure_delete).
+  conn.pragma('secure_delete = ON');
   const db = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(conn) }) });
   const wal = durableCommits ? undefined : new WalSync(`${file}-wal`);
   return {
@@ -58,6 +67,23 @@ function openSqlite(file: string, durableCommits: boolean): Database {
     dialect: 'sqlite',
     file,
     sync: () => wal?.sync() ?? Promise.resolve(),
+    checkpoint: async () => {
+      // Another connection (the background thread, another process) may be between two reads: retry briefly.
+      // Without waiting inside SQLite, which would stop this thread's event loop.
+      for (let attempt = 0; attempt < 100; attempt++) {
+        conn.pragma('busy_timeout = 0');
+        try {
+          const [r] = conn.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+          if (!r.busy) return true;
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+        } finally {
+          conn.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+        }
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      return false;
+    },
     close: async () => {
       await wal?.close();
       await db.destroy();
@@ -136,7 +162,7 @@ async function openPostgres(url: string, max: number, onError?: (err: Error) => 
   // instead, and the pool drops the client on release.
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', sync: () => Promise.resolve(), close: () => db.destroy() };
+  return { db, dialect: 'postgres', sync: () => Promise.resolve(), checkpoint: () => Promise.resolve(true), close: () => db.destroy() };
 }
 
 /** Brings the schema to the newest version; safe to run from several processes at once. */

@@ -14,6 +14,8 @@ export interface AccountsTable {
   never_log: Generated<string>;
   /** 1: logging creates contacts for unknown recipients. */
   create_contacts: Generated<number>;
+  /** Days events, bodies, delivery logs and logged emails are kept (docs/product.md §13, retention). */
+  retention_days: Generated<number>;
 }
 
 export interface UsersTable {
@@ -101,6 +103,8 @@ export interface DeliveriesTable {
   last_response: string | null;
   created_at: number;
   sent_at: number | null;
+  /** Set when the recipient had been erased at accept: events name this instead, and the row keeps it once delivered (no tracking). */
+  pseudonym: Generated<string | null>;
 }
 
 export interface SuppressionsTable {
@@ -302,6 +306,30 @@ export interface UserSettingsTable {
   updated_at: number;
 }
 
+// ---- data lifecycle (migrations/0012_lifecycle.ts) ----
+
+export interface ErasedAddressesTable {
+  account_id: string;
+  hash: string;
+  suppressed: string | null;
+  created_at: number;
+}
+
+export interface EventRollupsTable {
+  account_id: string;
+  campaign_id: number;
+  type: string;
+  filtered: number;
+  recipient: string;
+  total: number;
+}
+
+export interface LeasesTable {
+  name: string;
+  owner: string;
+  until: number;
+}
+
 export interface Schema {
   accounts: AccountsTable;
   users: UsersTable;
@@ -329,9 +357,12 @@ export interface Schema {
   attachments: AttachmentsTable;
   user_settings: UserSettingsTable;
   changes: ChangesTable;
+  erased_addresses: ErasedAddressesTable;
+  event_rollups: EventRollupsTable;
+  leases: LeasesTable;
 }
 
 /** Tables that hold no account's data; every other table carries `account_id`. */
-export const GLOBAL_TABLES = ['accounts', 'server_keys', 'sending_domains', 'changes', 'login_failures', 'kysely_migration', 'kysely_migration_lock'];
+export const GLOBAL_TABLES = ['accounts', 'server_keys', 'sending_domains', 'changes', 'login_failures', 'leases', 'kysely_migration', 'kysely_migration_lock'];
 
 export type { Generated };

@@ -28,11 +28,15 @@ import type { LoggedEmail } from './input.js';
 import { participants } from './recipients.js';
 import { messageIds, replyTarget, trackingIdsIn } from './reply.js';
 import type { StagedFile } from './upload.js';
+import { ERASED_REPLACEMENT, type ErasedAddresses } from '../lifecycle/erased.js';
+import { scrubAddress } from '../store/erasure.js';
 
 export interface LoggingDeps {
   database: Database;
   /** Records an inferred open unless the email already has one (the tracking recorder). */
   inferOpen(open: InferredOpen): Promise<boolean>;
+  /** Erased addresses are never logged, and their copy is written over (lifecycle/erased.ts). */
+  erased?: ErasedAddresses;
   log?: { warn(obj: object, msg: string): void };
 }
 
@@ -51,7 +55,10 @@ export async function logEmail(deps: LoggingDeps, author: Author, email: LoggedE
   const earlier = await loggedResult(db, author.accountId, email.internetMessageId);
   if (earlier) return earlier;
   const [user, account] = await Promise.all([getUserSettings(db, author.accountId, author.userId), getAccountSettings(db, author.accountId)]);
-  const who = participants(email, { userAddress: author.email, neverLog: [...user.neverLog, ...account.neverLog] });
+  const found = participants(email, { userAddress: author.email, neverLog: [...user.neverLog, ...account.neverLog] });
+  const gone = deps.erased ? await deps.erased.among(db, author.accountId, [email.from, ...email.to, ...email.cc, ...email.bcc]) : new Map();
+  const who = gone.size ? withoutErased(found, gone) : found;
+  if (gone.size) email = scrubbed(email, [...gone.keys()]);
   let result: LoggedEmailResult;
   try {
     result = await db.transaction().execute(async (trx) => {
@@ -71,6 +78,19 @@ export async function logEmail(deps: LoggingDeps, author: Author, email: LoggedE
   }
   await inferOpenFromReply(deps, author.accountId, email);
   return result;
+}
+
+/** Erased addresses are skipped, and named only by the replacement, never by themselves. */
+function withoutErased(who: ReturnType<typeof participants>, gone: Map<string, unknown>): ReturnType<typeof participants> {
+  const isGone = (a: string) => gone.has(a.trim().toLowerCase());
+  const erased = [...who.log, ...who.skipped.map((s) => s.address)].some(isGone) ? [{ address: ERASED_REPLACEMENT, reason: 'ERASED' as const }] : [];
+  return { ...who, log: who.log.filter((a) => !isGone(a)), skipped: [...who.skipped.filter((s) => !isGone(s.address)), ...erased] };
+}
+
+/** The email with every erased address written over, wherever it appears. */
+function scrubbed(e: LoggedEmail, addresses: string[]): LoggedEmail {
+  const scrub = (v: string) => addresses.reduce((text, a) => scrubAddress(text, a, ERASED_REPLACEMENT), v);
+  return { ...e, from: scrub(e.from), to: e.to.map(scrub), cc: e.cc.map(scrub), bcc: e.bcc.map(scrub), subject: scrub(e.subject), html: scrub(e.html), text: scrub(e.text) };
 }
 
 /** The result of the earlier logging of this internet message id, with `duplicate: true`. */

@@ -11,6 +11,7 @@ import type { MessageSource, Schema } from '../db/schema.js';
 import type { QueueTiming } from '../config.js';
 import { ensureContacts } from '../store/contacts.js';
 import { confirmLeases, enqueue, type Enqueued } from '../store/queue.js';
+import type { ErasedAddresses } from '../lifecycle/erased.js';
 
 export interface AcceptInput {
   accountId: string;
@@ -56,7 +57,7 @@ interface Pending {
 /** Accepts per commit, at most: keeps one transaction (and the parameters of its statements) small. */
 const MAX_GROUP = 64;
 
-export function acceptor(database: Database, timing: QueueTiming, worker: Handoff): Acceptor {
+export function acceptor(database: Database, timing: QueueTiming, worker: Handoff, erased?: ErasedAddresses): Acceptor {
   let waiting: Pending[] = [];
   let committing = false;
 
@@ -93,12 +94,12 @@ export function acceptor(database: Database, timing: QueueTiming, worker: Handof
     while (waiting.length) {
       const group = waiting.slice(0, MAX_GROUP);
       waiting = waiting.slice(MAX_GROUP);
-      const outcomes = await commitTogether(database, timing, group).catch((err: unknown) => group.map(() => ({ err })));
+      const outcomes = await commitTogether(database, timing, group, erased).catch((err: unknown) => group.map(() => ({ err })));
       for (const [i, p] of group.entries()) {
         // Groups of two processes lock several rows each (contacts, sendIds) and can deadlock on them;
         // PostgreSQL then fails one accept. Retried alone, it no longer holds a group's rows while it waits.
         const o = outcomes[i];
-        if ('err' in o && isDeadlock(o.err)) outcomes[i] = await commitTogether(database, timing, [p]).then(([r]) => r, (err: unknown) => ({ err }));
+        if ('err' in o && isDeadlock(o.err)) outcomes[i] = await commitTogether(database, timing, [p], erased).then(([r]) => r, (err: unknown) => ({ err }));
       }
       // The next group commits while this one waits for the disk: a sync covers every commit made
       // before it began, so each group is still on disk before anyone is told "accepted".
@@ -124,9 +125,9 @@ export function acceptor(database: Database, timing: QueueTiming, worker: Handof
 }
 
 /** One transaction for the group; each accept in a savepoint of its own. */
-async function commitTogether(database: Database, timing: QueueTiming, group: Pending[]): Promise<Array<{ queued: Enqueued } | { err: unknown }>> {
+async function commitTogether(database: Database, timing: QueueTiming, group: Pending[], erased?: ErasedAddresses): Promise<Array<{ queued: Enqueued } | { err: unknown }>> {
   if (group.length === 1) {
-    const queued = await database.db.transaction().execute((trx) => acceptOne(trx, timing, group[0]));
+    const queued = await database.db.transaction().execute((trx) => acceptOne(trx, timing, group[0], erased));
     return [{ queued }];
   }
   const trx = await database.db.startTransaction().execute();
@@ -135,7 +136,7 @@ async function commitTogether(database: Database, timing: QueueTiming, group: Pe
     for (const p of group) {
       const point = await trx.savepoint('accept').execute();
       try {
-        outcomes.push({ queued: await acceptOne(point, timing, p) });
+        outcomes.push({ queued: await acceptOne(point, timing, p, erased) });
         await point.releaseSavepoint('accept').execute();
       } catch (err) {
         await point.rollbackToSavepoint('accept').execute();
@@ -150,8 +151,10 @@ async function commitTogether(database: Database, timing: QueueTiming, group: Pe
   return outcomes;
 }
 
-async function acceptOne(trx: Kysely<Schema>, timing: QueueTiming, { input, lease }: Pending): Promise<Enqueued> {
-  if (input.createContacts) await ensureContacts(trx, input.accountId, input.recipients);
+async function acceptOne(trx: Kysely<Schema>, timing: QueueTiming, { input, lease }: Pending, erased?: ErasedAddresses): Promise<Enqueued> {
+  // Erased addresses still get their mail, but become no contact and leave no address in events.
+  const gone = erased ? await erased.among(trx, input.accountId, input.recipients) : new Map();
+  if (input.createContacts) await ensureContacts(trx, input.accountId, input.recipients.filter((r) => !gone.has(r.toLowerCase())));
   const queued = await enqueue(trx, {
     accountId: input.accountId,
     source: input.source,
@@ -165,6 +168,7 @@ async function acceptOne(trx: Kysely<Schema>, timing: QueueTiming, { input, leas
     track: input.track,
     pixelPosition: input.pixelPosition ?? null,
     recipients: input.recipients,
+    pseudonyms: new Map([...gone].map(([email, e]) => [email, e.pseudonym])),
     giveUpAt: Date.now() + timing.giveUpAfter,
     // From now, not from the reservation: the accept may have waited for a group, a lock or a retry,
     // and a lease that ran out before the commit would let another process relay it too.

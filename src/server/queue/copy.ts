@@ -24,7 +24,8 @@ export const fromDomain = (raw: Buffer): string | undefined => fromDomains(MimeM
 export function copyPreparer(deps: { dkim: DkimSigner; tracking: TrackingUrls }): PrepareCopy {
   return async (message: MessageRow, delivery: Claimed) => {
     let raw = message.raw;
-    if (message.track) {
+    // An erased recipient's copy is never tracked (docs/product.md §13).
+    if (message.track && !delivery.pseudonym) {
       const base = await deps.tracking.baseFor(message.account_id);
       const position = message.pixel_position === 'top' ? 'top' : 'bottom';
       raw = trackMessage(raw, deps.tracking.signer, { ref: { d: delivery.id }, base, pixel: true, position });

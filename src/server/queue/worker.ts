@@ -248,7 +248,7 @@ export class DeliveryWorker {
           const results: boolean[] = [];
           for (const p of batch) {
             results.push(await settle(trx, this.owner, p.delivery, p.outcome));
-            if (p.suppressRecipient) await suppress(trx, p.delivery.account_id, p.delivery.recipient, 'HARD_BOUNCE', p.outcome.response);
+            if (p.suppressRecipient && !p.delivery.pseudonym) await suppress(trx, p.delivery.account_id, p.delivery.recipient, 'HARD_BOUNCE', p.outcome.response);
           }
           return results;
         }),

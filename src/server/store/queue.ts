@@ -21,6 +21,8 @@ export interface NewMessage {
   track: boolean;
   pixelPosition?: 'top' | 'bottom' | null;
   recipients: string[];
+  /** Erased recipients (lower-cased) and what their events say instead (lifecycle/erased.ts). */
+  pseudonyms?: Map<string, string>;
   /** When a delivery that keeps failing temporarily is given up (DROPPED). */
   giveUpAt: number;
   /** The first `count` deliveries go straight to this worker, already leased to it. */
@@ -68,6 +70,7 @@ export async function enqueue(db: Kysely<Schema>, m: NewMessage): Promise<Enqueu
     attempts: 0,
     give_up_at: m.giveUpAt,
     created_at: now,
+    pseudonym: m.pseudonyms?.get(recipient.toLowerCase()) ?? null,
   }));
   const leased = m.lease?.count ?? 0;
   await db
@@ -89,7 +92,7 @@ export async function enqueue(db: Kysely<Schema>, m: NewMessage): Promise<Enqueu
     deliveries.map((d) => ({
       accountId: m.accountId,
       type: 'PROCESSED',
-      recipient: d.recipient,
+      recipient: d.pseudonym ?? d.recipient,
       campaignId: m.campaignId,
       deliveryId: d.id,
       created: now,
@@ -108,6 +111,8 @@ export interface Claimed {
   attempts: number;
   give_up_at: number;
   created_at: number;
+  /** Set for an erased recipient: its events name this, its copy is not tracked. */
+  pseudonym: string | null;
 }
 
 /** Leases up to `limit` due deliveries to `owner` until `leaseUntil`. */
@@ -126,7 +131,7 @@ export async function claimDue(db: Kysely<Schema>, dialect: 'sqlite' | 'postgres
     // A lease still set at claim time ran out in a process that died mid-delivery.
     .set({ lease_owner: owner, lease_until: leaseUntil, recoveries: sql`recoveries + case when lease_owner is not null then 1 else 0 end` })
     .where('id', 'in', due)
-    .returning(['id', 'account_id', 'message_id', 'campaign_id', 'recipient', 'attempts', 'give_up_at', 'created_at'])
+    .returning(['id', 'account_id', 'message_id', 'campaign_id', 'recipient', 'attempts', 'give_up_at', 'created_at', 'pseudonym'])
     .execute();
   return rows.map((r) => ({ ...r, attempts: Number(r.attempts), give_up_at: Number(r.give_up_at), created_at: Number(r.created_at), campaign_id: r.campaign_id === null ? null : Number(r.campaign_id) }));
 }
@@ -180,7 +185,7 @@ export type Outcome =
 export async function loadQueued(db: Kysely<Schema>, id: string): Promise<Claimed | undefined> {
   const r = await db
     .selectFrom('deliveries')
-    .select(['id', 'account_id', 'message_id', 'campaign_id', 'recipient', 'attempts', 'give_up_at', 'created_at'])
+    .select(['id', 'account_id', 'message_id', 'campaign_id', 'recipient', 'attempts', 'give_up_at', 'created_at', 'pseudonym'])
     .where('id', '=', id)
     .where('status', '=', 'QUEUED')
     .executeTakeFirst();
@@ -202,12 +207,13 @@ export async function settle(trx: Kysely<Schema>, owner: string | null, d: Claim
     const res =
       outcome.kind === 'DEFERRED'
         ? await base.set({ ...common, next_attempt_at: outcome.retryAt }).executeTakeFirst()
-        : await base.set({ ...common, status: outcome.kind, sent_at: outcome.kind === 'SENT' ? now : null }).executeTakeFirst();
+        : // An erased recipient's address is kept only as long as the copy still has to go out.
+          await base.set({ ...common, status: outcome.kind, sent_at: outcome.kind === 'SENT' ? now : null, ...(d.pseudonym ? { recipient: d.pseudonym } : {}) }).executeTakeFirst();
     if (!Number(res.numUpdatedRows)) return false;
     const event = (type: NewEvent['type'], details: Record<string, unknown>): NewEvent => ({
       accountId: d.account_id,
       type,
-      recipient: d.recipient,
+      recipient: d.pseudonym ?? d.recipient,
       campaignId: d.campaign_id,
       deliveryId: d.id,
       created: now,

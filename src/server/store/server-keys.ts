@@ -1,9 +1,10 @@
 // Keys the server makes for itself once and every process on one database shares: the tracking URL
-// signing keys (when TRACKING_KEYS is not set) and the VAPID keys of Web Push.
+// signing keys (when TRACKING_KEYS is not set), the VAPID keys of Web Push, and the key of erased
+// addresses' hashes (lifecycle/erased.ts).
 import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
 
-export type ServerKeyName = 'tracking_keys' | 'vapid';
+export type ServerKeyName = 'tracking_keys' | 'vapid' | 'erasure_key';
 
 /**
  * The stored value of key `name`, storing `candidate` first if there is none. Concurrent first starts

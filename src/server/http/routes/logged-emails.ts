@@ -74,7 +74,7 @@ export default async function loggedEmails(fastify: FastifyInstance, ctx: AppCon
     const { accountId, userId, email: userEmail } = request.principal;
     const upload = await receiveLoggedEmail(request, async (email) => !(await findLoggedEmailByMessageId(db, accountId, email.internetMessageId)));
     try {
-      const deps = { database: ctx.database, inferOpen: (o: InferredOpen) => ctx.recorder.inferOpen(o), log: request.log };
+      const deps = { database: ctx.database, erased: ctx.erased, inferOpen: (o: InferredOpen) => ctx.recorder.inferOpen(o), log: request.log };
       const result = await logEmail(deps, { accountId, userId, email: userEmail }, upload.email, upload.files);
       if (!result.duplicate) request.log.info({ loggedEmailId: result.id, contacts: result.contacts.length, attachments: result.attachments.length }, 'email logged');
       return reply.code(result.duplicate ? 200 : 201).send(result);
