@@ -8,8 +8,7 @@ import { keyedHash, newSecret } from '../secrets.js';
 import { erasedAmong } from '../store/erased-addresses.js';
 import { getOrCreateServerKey } from '../store/server-keys.js';
 
-/** Written over an erased address in mail kept for its other recipients (RFC 2606's reserved `.invalid`). */
-export const ERASED_REPLACEMENT = 'erased@erased.invalid';
+export { ERASED_REPLACEMENT } from '../store/erasure.js';
 
 export class ErasedAddresses {
   private constructor(private readonly key: string) {}

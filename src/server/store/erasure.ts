@@ -29,6 +29,9 @@ export interface ErasureStep {
   run(trx: Kysely<Schema>, s: ErasureScope): Promise<number>;
 }
 
+/** Written over an erased address in mail kept for its other recipients (RFC 2606's reserved `.invalid`). */
+export const ERASED_REPLACEMENT = 'erased@erased.invalid';
+
 const n = (r: { numDeletedRows?: bigint; numUpdatedRows?: bigint } | undefined) => Number(r?.numDeletedRows ?? r?.numUpdatedRows ?? 0);
 
 /** The address as a pattern matching it in any letter case (ASCII), so `Ann@Acme.com` in a header is found too. */
@@ -43,7 +46,7 @@ export function scrubAddress(text: string, email: string, replacement: string): 
 }
 
 /** Raw message bytes with the address replaced (as UTF-8 bytes, so 8-bit headers are found as well). */
-function scrubBytes(raw: Buffer, email: string, replacement: string): Buffer {
+export function scrubBytes(raw: Buffer, email: string, replacement: string): Buffer {
   const latin = raw.toString('latin1');
   const out = latin.replace(addressPattern(Buffer.from(email, 'utf8').toString('latin1')), replacement);
   return out === latin ? raw : Buffer.from(out, 'latin1');
@@ -208,6 +211,32 @@ const tracked: ErasureStep[] = [
   },
 ];
 
+/**
+ * Text that names the address in what others keep: a link with it in the query in another recipient's
+ * click, a notification's subject, a relay's answer, another contact's properties. Written over.
+ */
+const MENTIONS: Array<{ table: keyof Schema; columns: string[] }> = [
+  { table: 'email_events', columns: ['details'] },
+  { table: 'notifications', columns: ['who', 'subject', 'url'] },
+  { table: 'deliveries', columns: ['last_response'] },
+  { table: 'send_statuses', columns: ['message'] },
+  { table: 'tracked_emails', columns: ['subject', 'from_address'] },
+  { table: 'contacts', columns: ['name', 'properties'] },
+];
+
+const mentions: ErasureStep[] = MENTIONS.map(({ table, columns }) => ({
+  name: `${table} (mentions)`,
+  async run(trx, s) {
+    const { rows } = await sql<Record<string, string | null>>`select id, ${sql.join(columns.map((c) => sql.ref(c)))} from ${sql.table(table)}
+      where account_id = ${s.accountId} and (${sql.join(columns.map((c) => likeAddress(c, s.email)), sql` or `)})`.execute(trx);
+    for (const row of rows) {
+      const set = columns.map((c) => sql`${sql.ref(c)} = ${row[c] === null ? null : scrubAddress(row[c]!, s.email, s.replacement)}`);
+      await sql`update ${sql.table(table)} set ${sql.join(set)} where id = ${row.id}`.execute(trx);
+    }
+    return rows.length;
+  },
+}));
+
 /** Last, once nothing points at it: the contact with its properties. */
 const contact: ErasureStep[] = [
   {
@@ -217,7 +246,7 @@ const contact: ErasureStep[] = [
 ];
 
 /** Every step, in order. Add a table that keeps addresses here. */
-export const ERASURE_STEPS: ErasureStep[] = [...events, ...sending, ...logging, ...tracked, ...contact];
+export const ERASURE_STEPS: ErasureStep[] = [...events, ...sending, ...logging, ...tracked, ...contact, ...mentions];
 
 /** Runs every step in the caller's transaction; answers the rows each touched. */
 export async function eraseAddress(trx: Kysely<Schema>, scope: ErasureScope): Promise<Record<string, number>> {

@@ -7,6 +7,7 @@ import type { MessageSource, MessagesTable, Schema } from '../db/schema.js';
 export type MessageRow = Selectable<MessagesTable>;
 import { sortableId } from '../secrets.js';
 import { type NewEvent, recordEvents } from './events.js';
+import { ERASED_REPLACEMENT, scrubAddress, scrubBytes } from './erasure.js';
 
 export interface NewMessage {
   accountId: string;
@@ -207,8 +208,7 @@ export async function settle(trx: Kysely<Schema>, owner: string | null, d: Claim
     const res =
       outcome.kind === 'DEFERRED'
         ? await base.set({ ...common, next_attempt_at: outcome.retryAt }).executeTakeFirst()
-        : // An erased recipient's address is kept only as long as the copy still has to go out.
-          await base.set({ ...common, status: outcome.kind, sent_at: outcome.kind === 'SENT' ? now : null, ...(d.pseudonym ? { recipient: d.pseudonym } : {}) }).executeTakeFirst();
+        : await base.set({ ...common, status: outcome.kind, sent_at: outcome.kind === 'SENT' ? now : null }).executeTakeFirst();
     if (!Number(res.numUpdatedRows)) return false;
     const event = (type: NewEvent['type'], details: Record<string, unknown>): NewEvent => ({
       accountId: d.account_id,
@@ -226,8 +226,34 @@ export async function settle(trx: Kysely<Schema>, owner: string | null, d: Claim
     if (outcome.kind === 'BOUNCED') events.push(event('BOUNCE', { response: outcome.response, attempt, category: 'UNKNOWN_USER', status: outcome.response.slice(0, 3) }));
     if (outcome.kind === 'DROPPED') events.push(event('DROPPED', { dropReason: outcome.reason, dropMessage: outcome.response }));
     await recordEvents(trx, [...events, ...extraEvents]);
+    if (outcome.kind !== 'DEFERRED') await forgetErasedRecipients(trx, d.message_id);
     return true;
   }
+}
+
+/**
+ * An erased recipient's address is kept only while a copy of the message still has to go out: once
+ * none is queued, it is written over in the message and its deliveries keep only the pseudonym.
+ */
+async function forgetErasedRecipients(trx: Kysely<Schema>, messageId: string): Promise<void> {
+  const erased = await trx
+    .selectFrom('deliveries')
+    .select(['id', 'recipient', 'pseudonym', 'status'])
+    .where('message_id', '=', messageId)
+    .where((eb) => eb.or([eb('status', '=', 'QUEUED'), eb.and([eb('pseudonym', 'is not', null), eb('recipient', '!=', eb.ref('pseudonym'))])]))
+    .execute();
+  if (!erased.length || erased.some((r) => r.status === 'QUEUED')) return;
+  const m = await trx.selectFrom('messages').select(['raw', 'subject']).where('id', '=', messageId).executeTakeFirst();
+  if (m) {
+    let raw: Buffer = Buffer.from(m.raw);
+    let subject = m.subject;
+    for (const r of erased) {
+      raw = scrubBytes(raw, r.recipient.toLowerCase(), ERASED_REPLACEMENT);
+      subject = subject === null ? null : scrubAddress(subject, r.recipient.toLowerCase(), ERASED_REPLACEMENT);
+    }
+    await trx.updateTable('messages').set({ raw, size: raw.length, subject }).where('id', '=', messageId).execute();
+  }
+  for (const r of erased) await trx.updateTable('deliveries').set({ recipient: r.pseudonym! }).where('id', '=', r.id).execute();
 }
 
 /** What a tracking hit on a delivery needs: its recipient, campaign, times, and the message's subject and sender. */
