@@ -13,6 +13,8 @@ const USAGE = `Usage: mailbeacon <command>
   domain add <domain> [--selector S]      make a DKIM key; prints the DNS TXT record to publish
   domain list | domain remove <domain>    the sending domains whose mail is DKIM-signed
   demo                                    send a sample tracked email into the dev mailbox (server running)
+  backup <file> [--force]                 copy the SQLite database, consistent while the server runs
+  restore <file>                          put a backup in place of the SQLite database (server stopped)
 
 Configuration is read from the environment and ./.env; see README.md.`;
 
@@ -36,6 +38,10 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./commands/domain.js')).domainCommand(config, rest);
       case 'demo':
         return await (await import('./commands/demo.js')).demoCommand(config);
+      case 'backup':
+        return await (await import('./commands/backup.js')).backupCommand(config, rest);
+      case 'restore':
+        return await (await import('./commands/backup.js')).restoreCommand(config, rest);
       default:
         throw new UsageError(`Unknown command "${command}".`);
     }

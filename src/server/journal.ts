@@ -83,3 +83,15 @@ function alive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** Processes of this machine that have a journal open in `dir`: servers running on this data directory. */
+export function liveWriters(dir: string): number[] {
+  if (!fs.existsSync(dir)) return [];
+  const host = os.hostname();
+  const pids = new Set<number>();
+  for (const file of fs.readdirSync(dir)) {
+    const m = /^[a-z]+-(.+)-(\d+)-[a-z0-9]+\.log$/.exec(file);
+    if (m && m[1] === host && Number(m[2]) !== process.pid && alive(Number(m[2]))) pids.add(Number(m[2]));
+  }
+  return [...pids];
+}
