@@ -34,6 +34,8 @@ export interface Config {
   serveSourceMaps: boolean;
   queue: QueueTiming;
   relayPoolSize: number;
+  /** Retention sweeps (docs/product.md §13): how often, and rows per batch (each batch one short transaction). */
+  retention: { every: number; batch: number };
 }
 
 /** How the outbound queue retries (all in milliseconds). */
@@ -158,6 +160,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       lease: duration('QUEUE_LEASE', 30_000),
     },
     relayPoolSize: positive('RELAY_POOL_SIZE', 5),
+    retention: { every: duration('RETENTION_SWEEP_EVERY', 3600_000), batch: positive('RETENTION_BATCH', 500) },
   };
 }
 

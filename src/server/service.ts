@@ -37,6 +37,7 @@ async function applyChange(change: Change, to: { tracking: TrackingUrls; worker:
 }
 import { Sandbox } from './sandbox/sandbox.js';
 import { ErasedAddresses } from './lifecycle/erased.js';
+import { RetentionSweeper } from './lifecycle/retention.js';
 
 export interface Service {
   http: FastifyInstance;
@@ -118,6 +119,9 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     httpsServer.listen(config.httpsPort, config.host, () => resolve());
   });
 
+  const retention = new RetentionSweeper({ database, logger: logger.child({ component: 'retention' }), ...config.retention });
+  retention.start();
+
   const ports = { http: config.port, https: config.httpsPort, smtp: smtp[0].port };
   logger.info({ ...ports, database: database.dialect, relay: describeRelay(config), ms: Date.now() - started }, 'mailbeacon is ready');
 
@@ -142,6 +146,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       clearInterval(idle);
       await sandbox.close(); // no request is left that could need it
       // Everything accepted and every hit answered is stored by now; relays in flight finish.
+      await retention.stop();
       await recorder.stop();
       await worker.stop();
       changes.stop();

@@ -138,6 +138,7 @@ const SPECS: Record<RouteKey, Spec> = {
           fc.string({ maxLength: 200 }).filter((n) => n !== 'fuzz').map((name) => ({ name })),
           badDomain.map((trackingDomain) => ({ trackingDomain })),
           badNeverLog.map((v) => ({ neverLog: ['ok.test', v] })),
+          fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 3651 }), fc.double({ noInteger: true, noNaN: true })).map((retentionDays) => ({ retentionDays })),
         ),
     },
   },
@@ -196,6 +197,18 @@ const SPECS: Record<RouteKey, Spec> = {
   'POST /api/v1/tracked-emails/:id/self-view': { write: true, params: trackedId },
   'GET /api/v1/notifications': { write: false, query: ['unread', 'after', 'limit'] },
   'GET /api/v1/notifications/stream': { write: false, query: ['access_token', 'lastEventId'] },
+  'POST /crm/v3/objects/contacts/gdpr-delete': {
+    write: true,
+    body: {
+      spec: { closed: true, fields: { objectId: str({ req: true, min: 1, max: 320 }), idProperty: str({ max: 100 }) } },
+      valid: () => ({ objectId: 'no-such-contact' }),
+      semantic: () =>
+        fc.oneof(
+          fc.string({ maxLength: 100 }).filter((p) => !['email', 'hs_object_id', 'id'].includes(p)).map((idProperty) => ({ objectId: 'x', idProperty })),
+          fc.string({ minLength: 1, maxLength: 320 }).filter((e) => !/^[^\s@]+@[^\s@]+$/u.test(e.trim().toLowerCase())).map((objectId) => ({ objectId, idProperty: 'email' })),
+        ),
+    },
+  },
   'POST /api/v1/notifications/read': {
     write: true,
     body: {

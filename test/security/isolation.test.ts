@@ -44,6 +44,8 @@ const CASES: Record<RouteKey, Case> = {
   'POST /api/v1/emails/:id/preview': { kind: 'id', ids: (o) => [{ id: o.template.id }], body: () => ({}), mine: (s) => ({ id: s.template.id }) },
   'GET /api/v1/contacts': { kind: 'read', shows: (s) => s.contact.email },
   'POST /api/v1/contacts': { kind: 'write' },
+  // Another account's contact id answers 404 and erases nothing: test/lifecycle/erasure.test.ts.
+  'POST /crm/v3/objects/contacts/gdpr-delete': { kind: 'write' },
   'GET /api/v1/contacts/:id': { kind: 'id', ids: (o) => [{ id: o.contact.id }], mine: (s) => ({ id: s.contact.id }) },
   'PATCH /api/v1/contacts/:id': { kind: 'id', ids: (o) => [{ id: o.contact.id }], body: () => ({ name: 'taken over' }) },
   'GET /api/v1/contacts/:id/timeline': { kind: 'id', ids: (o) => [{ id: o.contact.id }], mine: (s) => ({ id: s.contact.id }) },

@@ -45,7 +45,7 @@ export async function registeredRoutes(): Promise<RouteKey[]> {
 }
 
 /** The routes behind Bearer authentication (everything under the API prefixes). */
-export const isApiRoute = (key: RouteKey) => /^\S+ \/(api|marketing|email)\//.test(key);
+export const isApiRoute = (key: RouteKey) => /^\S+ \/(api|marketing|email|crm)\//.test(key);
 
 /** Fills `:param`s from `values` (URL-encoded). */
 export function pathOf(key: RouteKey, values: Record<string, string>): string {

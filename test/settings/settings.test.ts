@@ -84,16 +84,16 @@ describe.each(BACKENDS)('Settings on %s', (backend) => {
   });
 
   it('shows and changes the account settings, for every user of the account only', async () => {
-    expect(await get('/api/v1/account', ann.accessToken)).toEqual({ name: 'default', neverLog: [], createContacts: true, privacy: false, trackingDomain: null });
+    expect(await get('/api/v1/account', ann.accessToken)).toEqual({ name: 'default', neverLog: [], createContacts: true, privacy: false, trackingDomain: null, retentionDays: 365 });
     const r = await put('/api/v1/account', ann.accessToken, { neverLog: ['Legal@Acme.test'], privacy: true, trackingDomain: 'Track.MyCorp.test' });
     expect(r.status).toBe(200);
-    const saved = { name: 'default', neverLog: ['legal@acme.test'], createContacts: true, privacy: true, trackingDomain: 'track.mycorp.test' };
+    const saved = { name: 'default', neverLog: ['legal@acme.test'], createContacts: true, privacy: true, trackingDomain: 'track.mycorp.test', retentionDays: 365 };
     expect(await r.json()).toEqual(saved);
     expect(await get('/api/v1/account', pat.accessToken)).toEqual(saved);
     expect(await getAccountSettings(database.db, await accountId('default'))).toEqual(saved);
     // A GET answer sent back whole is fine; the other account is untouched.
     expect((await put('/api/v1/account', pat.accessToken, { ...saved, trackingDomain: null })).status).toBe(200);
-    expect(await get('/api/v1/account', eve.accessToken)).toEqual({ name: 'other', neverLog: [], createContacts: true, privacy: false, trackingDomain: null });
+    expect(await get('/api/v1/account', eve.accessToken)).toEqual({ name: 'other', neverLog: [], createContacts: true, privacy: false, trackingDomain: null, retentionDays: 365 });
   });
 
   it('refuses a bad tracking domain, a new account name and unknown fields', async () => {

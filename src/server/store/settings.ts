@@ -14,6 +14,8 @@ export interface AccountSettings {
   /** Contacts without a legal basis are tracked anonymously (docs/product.md §5). */
   privacy: boolean;
   trackingDomain: string | null;
+  /** Days events, bodies, delivery logs and logged emails are kept (lifecycle/retention.ts). */
+  retentionDays: number;
 }
 
 export type AccountSettingsUpdate = Partial<Omit<AccountSettings, 'name'>>;
@@ -57,7 +59,7 @@ export async function updateUserSettings(db: Kysely<Schema>, accountId: string, 
 export async function getAccountSettings(db: Kysely<Schema>, accountId: string): Promise<AccountSettings> {
   const row = await db
     .selectFrom('accounts')
-    .select(['name', 'never_log', 'create_contacts', 'privacy', 'tracking_domain'])
+    .select(['name', 'never_log', 'create_contacts', 'privacy', 'tracking_domain', 'retention_days'])
     .where('id', '=', accountId)
     .executeTakeFirstOrThrow();
   const neverLog = JSON.parse(row.never_log);
@@ -67,6 +69,7 @@ export async function getAccountSettings(db: Kysely<Schema>, accountId: string):
     createContacts: Number(row.create_contacts) === 1,
     privacy: Number(row.privacy) === 1,
     trackingDomain: row.tracking_domain,
+    retentionDays: Number(row.retention_days),
   };
 }
 
@@ -77,6 +80,7 @@ export async function updateAccountSettings(db: Kysely<Schema>, accountId: strin
     ...(update.createContacts !== undefined ? { create_contacts: update.createContacts ? 1 : 0 } : {}),
     ...(update.privacy !== undefined ? { privacy: update.privacy ? 1 : 0 } : {}),
     ...(update.trackingDomain !== undefined ? { tracking_domain: update.trackingDomain } : {}),
+    ...(update.retentionDays !== undefined ? { retention_days: update.retentionDays } : {}),
   };
   if (Object.keys(set).length) await db.updateTable('accounts').set(set).where('id', '=', accountId).execute();
   return getAccountSettings(db, accountId);

@@ -8,6 +8,7 @@ import { invalid } from '../../errors.js';
 import type { UserSettings } from '../../../shared/api.js';
 import { cleanNeverLog, isDomain } from '../../../shared/addresses.js';
 import { cleanBlockedIps } from '../../../shared/ip-ranges.js';
+import { RETENTION_DAYS } from '../../lifecycle/retention.js';
 import { getAccountSettings, getUserSettings, updateAccountSettings, updateUserSettings, type AccountSettings } from '../../store/settings.js';
 
 const MAX_LIST = 500;
@@ -30,6 +31,14 @@ function trackingDomain(value: string | null): string | null {
   const host = value?.trim().toLowerCase().replace(/\.$/, '') || null;
   if (host !== null && !isDomain(host)) throw invalid(`trackingDomain ${JSON.stringify(value)} is not a host name such as track.acme.com`, 'trackingDomain');
   return host;
+}
+
+/** Refuses a retention outside what the sweeper takes (lifecycle/retention.ts). */
+function retentionDays(days: number): void {
+  const { min, max } = RETENTION_DAYS;
+  if (!Number.isInteger(days) || days < min || days > max) {
+    throw invalid(`retentionDays ${JSON.stringify(days)} must be a whole number of days from ${min} to ${max} (default ${RETENTION_DAYS.default}).`, 'retentionDays');
+  }
 }
 
 export default async function settings(fastify: FastifyInstance, ctx: AppContext) {
@@ -78,7 +87,7 @@ export default async function settings(fastify: FastifyInstance, ctx: AppContext
   /** The account's settings; every user of the account may read them. */
   app.get('/api/v1/account', async (request): Promise<AccountSettings> => getAccountSettings(db, request.principal.accountId));
 
-  /** Changes the account's never-log list, contact creation, privacy or tracking domain (the name is the CLI's). */
+  /** Changes the account's never-log list, contact creation, privacy, tracking domain or retention (the name is the CLI's). */
   app.put(
     '/api/v1/account',
     {
@@ -90,6 +99,7 @@ export default async function settings(fastify: FastifyInstance, ctx: AppContext
             createContacts: Type.Optional(Type.Boolean()),
             privacy: Type.Optional(Type.Boolean()),
             trackingDomain: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 253 })])),
+            retentionDays: Type.Optional(Type.Number()),
           },
           { additionalProperties: false },
         ),
@@ -98,6 +108,7 @@ export default async function settings(fastify: FastifyInstance, ctx: AppContext
     async (request) => {
       const { accountId } = request.principal;
       const { name, ...body } = request.body;
+      if (body.retentionDays !== undefined) retentionDays(body.retentionDays);
       // A GET answer may be sent back whole; only a different name is refused.
       if (name !== undefined && name !== (await getAccountSettings(db, accountId)).name) {
         throw invalid('name cannot change here: accounts are named with `mailbeacon user add --account NAME`.', 'name');
