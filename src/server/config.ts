@@ -36,6 +36,8 @@ export interface Config {
   relayPoolSize: number;
   /** Retention sweeps (docs/product.md §13): how often, and rows per batch (each batch one short transaction). */
   retention: { every: number; batch: number };
+  /** Answered tracking hits held in memory before the rest wait in the journal on disk only. */
+  hitsInMemory: number;
 }
 
 /** How the outbound queue retries (all in milliseconds). */
@@ -161,6 +163,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     },
     relayPoolSize: positive('RELAY_POOL_SIZE', 5),
     retention: { every: duration('RETENTION_SWEEP_EVERY', 3600_000), batch: positive('RETENTION_BATCH', 500) },
+    hitsInMemory: positive('HITS_IN_MEMORY', 1000),
   };
 }
 

@@ -12,7 +12,10 @@ const openHere = new Set<string>();
 
 export class Journal<T> {
   private fd: number;
+  private readFd: number | undefined;
   private pending = 0;
+  /** Bytes in the file now (it is truncated to 0 when everything appended was settled). */
+  size = 0;
   readonly file: string;
 
   constructor(dir: string, readonly name: string) {
@@ -25,20 +28,49 @@ export class Journal<T> {
   /** Records `entry` before the caller acts on it; pair with `settled()` once it is committed. Answers the line written. */
   append(entry: T): string {
     const line = JSON.stringify(entry);
-    fs.writeSync(this.fd, line + '\n');
+    const bytes = Buffer.from(line + '\n');
+    fs.writeSync(this.fd, bytes);
+    this.size += bytes.length;
     this.pending++;
     return line;
+  }
+
+  /**
+   * Up to `max` whole lines written from byte `offset` on, and the offset after them: entries a caller
+   * left on disk rather than keep in memory (the tracking recorder under overload).
+   */
+  readLines(offset: number, max: number): { lines: string[]; next: number } {
+    this.readFd ??= fs.openSync(this.file, 'r');
+    const lines: string[] = [];
+    let next = offset;
+    const chunk = Buffer.alloc(256 * 1024);
+    while (lines.length < max && next < this.size) {
+      const n = fs.readSync(this.readFd, chunk, 0, Math.min(chunk.length, this.size - next), next);
+      if (!n) break;
+      let start = 0;
+      for (let nl = chunk.indexOf(10, 0); nl !== -1 && nl < n && lines.length < max; nl = chunk.indexOf(10, start)) {
+        lines.push(chunk.toString('utf8', start, nl));
+        start = nl + 1;
+      }
+      if (!start) throw new Error(`journal line at ${next} is longer than ${chunk.length} bytes`);
+      next += start;
+    }
+    return { lines, next };
   }
 
   /** `count` appended entries are now in the database; an empty journal is truncated. */
   settled(count = 1): void {
     this.pending = Math.max(0, this.pending - count);
-    if (this.pending === 0) fs.ftruncateSync(this.fd, 0);
+    if (this.pending === 0) {
+      fs.ftruncateSync(this.fd, 0);
+      this.size = 0;
+    }
   }
 
   close(): void {
     openHere.delete(this.file);
     fs.closeSync(this.fd);
+    if (this.readFd !== undefined) fs.closeSync(this.readFd);
     if (this.pending === 0) fs.rmSync(this.file, { force: true });
   }
 }

@@ -53,6 +53,12 @@ export interface RecorderDeps {
   /** Called after a batch is stored with the notifications it created. */
   onNotifications: (items: StoredNotification[]) => void;
   batchMs?: number;
+  /**
+   * Answered hits kept in memory at most (default 1000); past this — a pixel load above what the store
+   * writes — they wait only in the journal on disk and are read back from it in order, so memory does
+   * not grow with the backlog (docs/product.md §13, bounded memory).
+   */
+  maxInMemory?: number;
 }
 
 const MAX_BATCH = 500;
@@ -62,6 +68,9 @@ export const SIGNAL_HEADERS = ['user-agent', 'referer', 'accept', 'accept-langua
 
 export class HitRecorder {
   private pending: HitLine[] = [];
+  /** Hits only in the journal, from byte `spillFrom` on (undefined: none). */
+  private spilled = 0;
+  private spillFrom: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private journal: Journal<RawHit> | undefined;
@@ -80,7 +89,15 @@ export class HitRecorder {
 
   /** Called on the response path: journal it, answer, store it with the next batch. */
   record(hit: RawHit): void {
-    this.pending.push(this.journal!.append(hit));
+    const journal = this.journal!;
+    const at = journal.size;
+    const line = journal.append(hit);
+    if (this.spillFrom === undefined && this.pending.length < (this.deps.maxInMemory ?? 2 * MAX_BATCH)) this.pending.push(line);
+    else {
+      // Behind by more than memory holds: this one waits on disk (after any that wait already).
+      this.spillFrom ??= at;
+      this.spilled++;
+    }
     if (this.pending.length >= MAX_BATCH) this.schedule(0);
     else if (!this.timer) this.schedule(this.deps.batchMs ?? 20);
   }
@@ -128,7 +145,8 @@ export class HitRecorder {
   /** One batch at a time: while the store is busy, answered hits wait here (and in the journal). */
   private flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
-      while (this.pending.length) {
+      while (this.pending.length || this.spilled) {
+        if (this.pending.length < MAX_BATCH && this.spilled) this.readBack();
         const batch = this.pending.splice(0, MAX_BATCH);
         try {
           this.notify(await this.deps.sink.store(batch));
@@ -143,5 +161,13 @@ export class HitRecorder {
       }
     });
     return this.flushing;
+  }
+
+  /** Moves the oldest hits waiting on disk into memory, as many as a batch needs. */
+  private readBack() {
+    const { lines, next } = this.journal!.readLines(this.spillFrom!, MAX_BATCH);
+    this.pending.push(...lines);
+    this.spilled -= lines.length;
+    this.spillFrom = this.spilled > 0 ? next : undefined;
   }
 }
