@@ -31,7 +31,7 @@ function cannon(url, log, label, extra = {}) {
   });
 }
 
-async function pixelUrl(server, log) {
+export async function pixelUrl(server, log) {
   const env = { ...process.env, ...server.env };
   const user = JSON.parse(execFileSync(process.execPath, [BIN, 'user', 'add', 'bench@acme.test'], { env }).toString());
   const token = await (
@@ -98,7 +98,7 @@ async function overload(rate, log) {
   }
 }
 
-function peakRssMb(pid) {
+export function peakRssMb(pid) {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)[1]) / 1024;
 }
