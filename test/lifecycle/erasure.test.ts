@@ -190,4 +190,24 @@ describe.each(BACKENDS)('erasure on %s', (backend) => {
     await client.crm.contacts.basicApi.purge({ objectId: 'stays@example.net', idProperty: 'email' });
     expect(await contactOf('stays@example.net')).toBeUndefined();
   });
+
+  it('keeps a hard-bounced address suppressed after erasure, by its pseudonym only', async () => {
+    const mailer = transport(creds);
+    sink.messages.length = 0;
+    sink.mode = 'permfail-rcpt';
+    await mailer.sendMail({ from: 'billing@acme.test', to: 'bounced@example.net', subject: 'First', html: '<p>x</p>' });
+    await waitUntil('the bounce', async () => (await events('bounced@example.net')).some((e) => e.type === 'BOUNCE'));
+    sink.mode = 'accept';
+    await client.crm.contacts.basicApi.purge({ objectId: 'bounced@example.net', idProperty: 'email' });
+    // SMTP no longer knows the address (no row names it), so it takes the mail; the queue drops it unsent.
+    await mailer.sendMail({ from: 'billing@acme.test', to: 'bounced@example.net', subject: 'Second', html: '<p>y</p>' });
+    await mailer.sendMail({ from: 'billing@acme.test', to: KEPT, subject: 'Marker', html: '<p>z</p>' });
+    await sink.waitFor(1);
+    await waitUntil('the drop', async () => {
+      const dropped = (await (await server.api('/email/public/v1/events?eventType=DROPPED&limit=10', { token })).json()) as { events: Array<{ recipient: string; dropReason: string }> };
+      return dropped.events.some((e) => e.recipient.startsWith('erased:') && e.dropReason === 'PREVIOUSLY_BOUNCED');
+    });
+    expect(sink.messages.map((m) => m.to)).toEqual([[KEPT]]);
+    expect(await rowsMentioning(database, 'bounced@example.net')).toEqual([]);
+  });
 });

@@ -206,8 +206,8 @@ export class DeliveryWorker {
       logger.error({ deliveryId: d.id }, 'delivery has no message; dropping it');
       return this.commitOutcome(d, { kind: 'DROPPED', response: 'the message of this delivery is missing', reason: 'MISSING_CONTENT' }, undefined, false);
     }
-    if ((await this.retryDb(() => suppressedAmong(database.db, d.account_id, [d.recipient]))).size) {
-      return this.commitOutcome(d, { kind: 'DROPPED', response: `${d.recipient} bounced before and is suppressed`, reason: 'PREVIOUSLY_BOUNCED' }, message, false);
+    if ((await this.retryDb(() => suppressedAmong(database.db, d.account_id, d.pseudonym ? [d.recipient, d.pseudonym] : [d.recipient]))).size) {
+      return this.commitOutcome(d, { kind: 'DROPPED', response: `${d.pseudonym ?? d.recipient} bounced before and is suppressed`, reason: 'PREVIOUSLY_BOUNCED' }, message, false);
     }
     try {
       const copy = await prepare(message, d);

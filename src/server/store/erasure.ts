@@ -133,7 +133,10 @@ const sending: ErasureStep[] = [
     async run(trx, s) {
       const row = await trx.selectFrom('suppressions').select('reason').where('account_id', '=', s.accountId).where('email', '=', s.email).executeTakeFirst();
       s.suppressed = row?.reason ?? null;
-      return n(await trx.deleteFrom('suppressions').where('account_id', '=', s.accountId).where('email', '=', s.email).executeTakeFirst());
+      const done = n(await trx.deleteFrom('suppressions').where('account_id', '=', s.accountId).where('email', '=', s.email).executeTakeFirst());
+      // A hard-bounced address stays suppressed under its pseudonym: later mail to it is dropped, not sent.
+      if (row) await trx.insertInto('suppressions').values({ account_id: s.accountId, email: s.pseudonym, reason: row.reason, detail: null, created_at: Date.now() }).onConflict((oc) => oc.columns(['account_id', 'email']).doNothing()).execute();
+      return done;
     },
   },
 ];
