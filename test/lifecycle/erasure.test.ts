@@ -168,6 +168,7 @@ describe.each(BACKENDS)('erasure on %s', (backend) => {
     expect(await contactOf(GONE)).toBeUndefined();
     await new Promise((r) => setTimeout(r, 2200)); // the erasure's follow-up pass must not touch later mail
     expect(await rowsMentioning(database, GONE)).toEqual([]);
+    if (backend === 'sqlite') expect(filesMentioning(tdb.dataDir, GONE)).toEqual([]);
     expect((await counters()).counters.processed).toBe(before.counters.processed + 1);
     await server.api('/health'); // the server lives on
     expect(server.stderr()).not.toMatch(/Error/);
@@ -189,6 +190,32 @@ describe.each(BACKENDS)('erasure on %s', (backend) => {
     await client.crm.contacts.basicApi.purge({ objectId: 'Jöhn.Dœ@exämple.net', idProperty: 'email' });
     await client.crm.contacts.basicApi.purge({ objectId: 'stays@example.net', idProperty: 'email' });
     expect(await contactOf('stays@example.net')).toBeUndefined();
+  });
+
+  it('erases while mail to the address is being accepted, relayed and opened', async () => {
+    const target = 'busy.reader@example.net';
+    const mailer = transport(creds, { pool: true, maxConnections: 4 });
+    sink.messages.length = 0;
+    await Promise.all([1, 2, 3].map((i) => mailer.sendMail({ from: 'billing@acme.test', to: target, subject: `Before ${i}`, html: '<p>x <a href="https://acme.test/a">a</a></p>' })));
+    const pixels = await Promise.all((await sink.waitFor(3)).map(async (m) => (await trackerUrls(m.raw, server.url)).pixel));
+    let going = true;
+    const sends = (async () => {
+      for (let i = 0; going && i < 40; i++) await mailer.sendMail({ from: 'billing@acme.test', to: target, subject: `During ${i}`, html: '<p>y</p>' });
+    })();
+    const opens = (async () => {
+      for (let i = 0; going && i < 200; i++) await get(pixels[i % pixels.length], imageHeaders);
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    await client.crm.contacts.basicApi.purge({ objectId: target, idProperty: 'email' });
+    await new Promise((r) => setTimeout(r, 300));
+    going = false;
+    await Promise.all([sends, opens]);
+    mailer.close();
+    // Once the queue is drained and the follow-up pass has run, nothing names the address.
+    await waitUntil('the queue drained', async () => Number((await sql<{ n: number }>`select count(*) as n from deliveries where status = 'QUEUED'`.execute(database.db)).rows[0].n) === 0);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await rowsMentioning(database, target)).toEqual([]);
+    expect((await server.api('/health')).status).toBe(200);
   });
 
   it('keeps a hard-bounced address suppressed after erasure, by its pseudonym only', async () => {

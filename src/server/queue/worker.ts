@@ -260,6 +260,9 @@ export class DeliveryWorker {
         continue;
       }
       this.journal!.settled(batch.filter((p) => p.outcome.kind === 'SENT').length);
+      // An erased recipient's copy is out and its address written over: old page images in SQLite's
+      // WAL would still hold it (docs/product.md §13).
+      if (batch.some((p) => p.delivery.pseudonym && p.outcome.kind !== 'DEFERRED')) void this.forgetOldPages();
       for (const [i, p] of batch.entries()) {
         if (!settled[i]) this.deps.logger.warn({ deliveryId: p.delivery.id }, 'lost the lease on a delivery while relaying it; another process has taken it over');
         else if (p.message) await Promise.resolve(this.deps.onSettled?.(p.delivery, p.outcome, p.message)).catch((err) => this.deps.logger.error({ err }, 'after-delivery hook failed'));
@@ -267,6 +270,12 @@ export class DeliveryWorker {
       }
     }
     this.flushing = undefined;
+  }
+
+  private async forgetOldPages(): Promise<void> {
+    const { database, logger } = this.deps;
+    await database.sync();
+    if (!(await database.checkpoint())) logger.warn({}, 'an erased address stays in the WAL until the next checkpoint (readers kept it busy)');
   }
 
   /** Database calls after a relay attempt must not be lost to a short outage (a restart). */
