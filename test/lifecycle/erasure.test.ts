@@ -164,6 +164,9 @@ describe.each(BACKENDS)('erasure on %s', (backend) => {
     const logged = (await (await postLogged(server, token, emailInput({ to: [GONE, KEPT] }))).json()) as { contacts: Array<{ email: string }>; skipped: Array<{ address: string; reason: string }> };
     expect(logged.contacts.map((c) => c.email)).toEqual([KEPT]);
     expect(logged.skipped).toEqual([{ address: 'erased@erased.invalid', reason: 'ERASED' }]);
+    const tracked = await server.api('/api/v1/tracked-emails', { method: 'POST', token, json: { subject: 'One to one', from: 'ann@mycorp.test', to: [GONE], cc: [], bcc: [], html: '<html><body><p>Hi</p></body></html>' } });
+    expect(tracked.status).toBe(201);
+    expect(((await tracked.json()) as { html: string }).html).not.toContain('/t/o/');
     await waitUntil('the later copy settled', async () => ((await counters()).counters.delivered ?? 0) > (before.counters.delivered ?? 0));
     expect(await contactOf(GONE)).toBeUndefined();
     await new Promise((r) => setTimeout(r, 2200)); // the erasure's follow-up pass must not touch later mail

@@ -2,6 +2,7 @@
 // pixel, see its opens and clicks, and report the sender's own views. What one email may cost is
 // bounded (README "Request handling"): its size and its links, and a big body is rewritten in the
 // sandbox, off the event loop.
+import { ERASED_REPLACEMENT } from '../../lifecycle/erased.js';
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -55,10 +56,14 @@ export default async function trackedEmails(fastify: FastifyInstance, ctx: AppCo
     const b = request.body;
     if (b.html.length > TRACKED_LIMITS.htmlChars) throw invalid(`html must NOT have more than ${TRACKED_LIMITS.htmlChars} characters`, 'html');
     const id = b.trackingId ?? randomUUID();
-    const recipients = [...new Set([...b.to, ...b.cc, ...b.bcc].map((a) => a.trim().toLowerCase()).filter(Boolean))];
+    const given = [...new Set([...b.to, ...b.cc, ...b.bcc].map((a) => a.trim().toLowerCase()).filter(Boolean))];
+    // Erased addresses are not kept (lifecycle/erased.ts); mail to no one else gets no pixel.
+    const erased = await ctx.erased.among(db, request.principal.accountId, given);
+    const recipients = erased.size ? [...new Set(given.map((a) => (erased.has(a) ? ERASED_REPLACEMENT : a)))] : given;
+    const onlyErased = given.length > 0 && erased.size === given.length;
     const position = b.pixelPosition ?? (await getUserSettings(db, request.principal.accountId, request.principal.userId)).pixelPosition;
     const base = await ctx.tracking.baseFor(request.principal.accountId);
-    const options: TrackOptions = { ref: { t: id }, base, pixel: b.placePixel !== false, position };
+    const options: TrackOptions = { ref: { t: id }, base, pixel: b.placePixel !== false && !onlyErased, position };
     // Tracked before it is saved: an email over the limits changes nothing.
     const tracked = withinLimits(isSmall(b.html) ? trackedJson(trackBody(b.html, ctx.tracking.signer, options, TRACKED_LIMITS.links)) : await trackElsewhere(ctx, b.html, options));
     const saved = await upsertTrackedEmail(db, owner(request.principal), { id, subject: b.subject, from: b.from, recipients, senderIp: request.ip });
