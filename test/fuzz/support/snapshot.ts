@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Database } from '../../../src/server/db/index.js';
 
-/** Tables every request changes by design: the per-account rate-limit counters (PostgreSQL). */
-const BOOKKEEPING = new Set(['rate_windows', 'kysely_migration', 'kysely_migration_lock']);
+/** Tables changed by design whatever the request: the per-account rate-limit counters (PostgreSQL), the retention sweeper's lease. */
+const BOOKKEEPING = new Set(['rate_windows', 'leases', 'kysely_migration', 'kysely_migration_lock']);
 
 export type Fingerprint = Record<string, { rows: number; hash: string }>;
 
