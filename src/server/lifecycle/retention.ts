@@ -22,7 +22,8 @@ import {
 
 const DAY_MS = 86_400_000;
 const LEASE = 'retention';
-const LEASE_MS = 5 * 60_000;
+// Renewed after every batch; a process killed mid-sweep holds it this long at most, then the next one resumes.
+const LEASE_MS = 60_000;
 
 export const RETENTION_DAYS = { default: 365, min: 1, max: 3650 };
 
