@@ -253,7 +253,10 @@ async function forgetErasedRecipients(trx: Kysely<Schema>, messageId: string): P
     }
     await trx.updateTable('messages').set({ raw, size: raw.length, subject }).where('id', '=', messageId).execute();
   }
-  for (const r of erased) await trx.updateTable('deliveries').set({ recipient: r.pseudonym! }).where('id', '=', r.id).execute();
+  for (const r of erased) {
+    await trx.updateTable('deliveries').set({ recipient: r.pseudonym! }).where('id', '=', r.id).execute();
+    await trx.updateTable('send_statuses').set({ recipient: r.pseudonym! }).where('delivery_id', '=', r.id).execute();
+  }
 }
 
 /** What a tracking hit on a delivery needs: its recipient, campaign, times, and the message's subject and sender. */
