@@ -26,6 +26,10 @@ import { trackerHandler } from './tracker.js';
 import devMailbox from './routes/dev-mailbox.js';
 import trackedEmails from './routes/tracked-emails.js';
 import notifications from './routes/notifications.js';
+// The web app's transactional views (issue 14).
+import messages from './routes/messages.js';
+import suppressions from './routes/suppressions.js';
+import domains from './routes/domains.js';
 import type { Acceptor } from '../queue/accept.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { TrackingUrls } from '../tracking/tracking-urls.js';
@@ -136,6 +140,9 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     await api.register(settings, ctx);
     await api.register(trackedEmails, ctx);
     await api.register(notifications, ctx);
+    await api.register(messages, ctx);
+    await api.register(suppressions, ctx);
+    await api.register(domains, ctx);
   }, ctx);
   return Object.assign(app as unknown as FastifyInstance, { handle: guardedListener(tracker, secured((req, res) => app.routing(req, res)), ctx.logger as FastifyBaseLogger) });
 }

@@ -43,7 +43,10 @@ export async function listSendingDomains(db: Kysely<Schema>, accountId?: string)
   return q.orderBy('sending_domains.domain').execute();
 }
 
-export async function removeSendingDomain(db: Kysely<Schema>, domain: string): Promise<boolean> {
-  const res = await db.deleteFrom('sending_domains').where('domain', '=', domain.toLowerCase()).executeTakeFirst();
+/** Removes the domain (only when `accountId` owns it, if given); false when there was none to remove. */
+export async function removeSendingDomain(db: Kysely<Schema>, domain: string, accountId?: string): Promise<boolean> {
+  let q = db.deleteFrom('sending_domains').where('domain', '=', domain.toLowerCase());
+  if (accountId !== undefined) q = q.where('account_id', '=', accountId);
+  const res = await q.executeTakeFirst();
   return Number(res.numDeletedRows) > 0;
 }

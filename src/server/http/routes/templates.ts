@@ -6,7 +6,8 @@ import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
 import { ApiError, invalid, notFound } from '../../errors.js';
 import { decodePosition, encodeCursor } from '../paging.js';
-import type { PreviewResult, Template } from '../../../shared/api.js';
+import type { PreviewResult, SendTestResult, Template } from '../../../shared/api.js';
+import { sendTest } from '../../send/test-send.js';
 import { createTemplate, deleteTemplate, getTemplate, listTemplates, publishTemplate, type TemplateDraft, type TemplateRow, updateTemplate } from '../../store/templates.js';
 import type { Sandbox } from '../../sandbox/sandbox.js';
 import { type Source, TemplateSyntaxError } from '../../templates/engine.js';
@@ -199,6 +200,19 @@ export default async function templates(fastify: FastifyInstance, ctx: AppContex
       const source = { subject: t.subject, html: t.html, text: t.text };
       const scope = { contact: body.contactProperties ?? {}, custom: body.customProperties ?? {} };
       return await ctx.sandbox.render(source, scope, { marketing: t.subscription_type === 'MARKETING', lenient: true });
+    } catch (err) {
+      if (err instanceof RenderFailure) throw new ApiError(400, 'VALIDATION_ERROR', `Template ${t.id}: ${err.message}`);
+      throw err;
+    }
+  });
+
+  /** Sends the current draft, rendered with the given properties, to the caller's own address (tokens without a value render empty). */
+  app.post(`${BASE}/:id/send-test`, { schema: { params: Params, body: Type.Optional(PreviewBody) } }, async (request): Promise<SendTestResult> => {
+    const t = await find(request.principal.accountId, request.params.id);
+    try {
+      const sent = await sendTest(ctx, request.principal, t, request.body ?? {});
+      request.log.info({ templateId: t.id }, 'template test sent');
+      return sent;
     } catch (err) {
       if (err instanceof RenderFailure) throw new ApiError(400, 'VALIDATION_ERROR', `Template ${t.id}: ${err.message}`);
       throw err;
