@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import type { NotificationItem } from '../../shared/api.js';
 import type { MailbeaconApi } from '../api/client.js';
 import { openNotificationStream } from '../api/stream.js';
-import { mergeFeed } from '../helpers/feed.js';
+import { mergeFeed } from '../../ui/helpers/feed.js';
 import type { Connection } from './services.js';
 
 export type OpenStream = typeof openNotificationStream;

@@ -3,7 +3,7 @@
 // id, so the page and the worker showing the same event leave one notification, not two.
 import type { NotificationItem } from '../../shared/api.js';
 import type { MailbeaconApi } from '../api/client.js';
-import { shortUrl } from '../helpers/labels.js';
+import { shortUrl } from '../../ui/helpers/labels.js';
 
 export type PushState = 'unsupported' | 'denied' | 'off' | 'on';
 

@@ -5,7 +5,7 @@ import { createRoot } from 'react-dom/client';
 import { Button, Caption1, FluentProvider, Text, Title3, makeStyles, tokens, webDarkTheme, webLightTheme } from '@fluentui/react-components';
 import { createApi } from '../api/client.js';
 import type { Session } from '../models/session.js';
-import { ActivityFeed } from '../components/ActivityFeed.js';
+import { ActivityFeed } from '../../ui/components/ActivityFeed.js';
 import { Panel } from '../components/Panel.js';
 import { SignInForm } from '../components/SignInForm.js';
 import { StatusDot } from '../components/StatusDot.js';
