@@ -261,4 +261,23 @@ describe.each(BACKENDS)('web app APIs on %s', (backend) => {
     const published = await json<Template>(await call(`/api/v1/emails/${t.id}`));
     expect(published.state).toBe('DRAFT');
   });
+
+  it('searches contacts and tracked email by part of a name, address, subject or recipient, ignoring case', async () => {
+    for (const [e, name] of [['ann.lee@acme.test', 'Ann Lée'], ['bob@widgets.test', 'Bob 100%'], ['carl@acme.test', null]] as const) {
+      await json(await call('/api/v1/contacts', { method: 'POST', json: { email: e, ...(name ? { name } : {}) } }), 201);
+    }
+    const find = async (q: string) => (await json<Page<{ email: string }>>(await call(`/api/v1/contacts?q=${encodeURIComponent(q)}`))).results.map((c) => c.email).sort();
+    expect(await find('ACME')).toEqual(['ann.lee@acme.test', 'carl@acme.test']);
+    expect(await find('lée')).toEqual(['ann.lee@acme.test']);
+    expect(await find('100%')).toEqual(['bob@widgets.test']);
+    expect(await find('%')).toEqual(['bob@widgets.test']); // a literal %, not "anything"
+    expect(await find('_')).toEqual([]);
+    expect(await find('acme')).not.toContain('spy@other-' + backend + '.test');
+    await json(await call('/api/v1/tracked-emails', { method: 'POST', json: { subject: 'Pricing for Acme', from: email, to: ['ann.lee@acme.test'], cc: [], bcc: [], html: '<p>x</p>' } }), 201);
+    await json(await call('/api/v1/tracked-emails', { method: 'POST', json: { subject: 'Renewal', from: email, to: ['bob@widgets.test'], cc: [], bcc: [], html: '<p>x</p>' } }), 201);
+    const tracked = async (q: string) => (await json<Page<{ subject: string }>>(await call(`/api/v1/tracked-emails?q=${encodeURIComponent(q)}`))).results.map((t) => t.subject);
+    expect(await tracked('pricing')).toEqual(['Pricing for Acme']);
+    expect(await tracked('WIDGETS')).toEqual(['Renewal']);
+    expect((await json<Page<unknown>>(await server.api('/api/v1/tracked-emails?q=pricing', { token: otherToken }))).results).toEqual([]);
+  });
 });

@@ -156,7 +156,7 @@ const SPECS: Record<RouteKey, Spec> = {
   'DELETE /api/v1/emails/:id': { write: true, params: templateId },
   'POST /api/v1/emails/:id/publish': { write: true, params: templateId },
   'POST /api/v1/emails/:id/preview': { write: false, params: templateId, anyBody: true },
-  'GET /api/v1/contacts': { write: false, query: ['email', 'after', 'limit'] },
+  'GET /api/v1/contacts': { write: false, query: ['email', 'q', 'after', 'limit'] },
   'POST /api/v1/contacts': {
     write: true,
     body: {
@@ -181,7 +181,7 @@ const SPECS: Record<RouteKey, Spec> = {
   'POST /api/v1/logged-emails': { write: true, bodies: (s) => loggedEmailBodies(s.email) },
   'GET /api/v1/logged-emails/:id': { write: false, params: { id: id((s) => s.loggedEmail.id) } },
   'GET /api/v1/attachments/:id': { write: false, params: { id: id((s) => s.loggedEmail.attachmentId) } },
-  'GET /api/v1/tracked-emails': { write: false, query: ['internetMessageId', 'after', 'limit'] },
+  'GET /api/v1/tracked-emails': { write: false, query: ['internetMessageId', 'q', 'after', 'limit'] },
   'POST /api/v1/tracked-emails': {
     write: true,
     body: {
