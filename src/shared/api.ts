@@ -267,6 +267,8 @@ export interface TemplateInput {
 export interface PreviewInput {
   contactProperties?: Record<string, string>;
   customProperties?: Record<string, unknown>;
+  /** The editor's unsaved parts, rendered instead of the stored draft (also for a test send). */
+  template?: { subject: string; html: string; text?: string | null };
 }
 
 export interface PreviewResult {
@@ -373,4 +375,25 @@ export interface SendTestResult {
   subject: string;
   /** Tokens that had no value (rendered empty in the test). */
   missing: string[];
+}
+
+/** GET/PUT /api/v1/account: the account's options (admins change them). */
+export interface AccountSettings {
+  name: string;
+  /** Addresses and domains never logged for anyone in the account. */
+  neverLog: string[];
+  /** Logging creates contacts for unknown recipients. */
+  createContacts: boolean;
+  /** Contacts without a legal basis are tracked anonymously (docs/product.md §5). */
+  privacy: boolean;
+  trackingDomain: string | null;
+}
+
+/** GET /api/v1/server: what people need to point their tools at this server. */
+export interface ServerInfo {
+  /** SMTP API: the host (from PUBLIC_URL), the submission port (STARTTLS) and the implicit-TLS port, if any. */
+  smtp: { host: string; port: number; tlsPort: number | null };
+  /** The Outlook add-in's manifest, to sideload or deploy. */
+  addin: { manifestUrl: string };
+  publicUrl: string;
 }

@@ -65,6 +65,14 @@ describe.each(BACKENDS)('web app APIs on %s', (backend) => {
     expect(ok).toMatchObject({ source: 'SMTP', from: 'shop@acme.test', subject: 'Receipt ✓ 1', attempts: 1, nextAttemptAt: null, tokenId: creds.user });
     expect(ok.lastResponse).toMatch(/^250/);
 
+    // A hard bounce: BOUNCE, and the address is suppressed with the relay's answer.
+    sink.mode = 'permfail-rcpt';
+    expect((await sendWithSwaks(creds, 'shop@acme.test', ['gone@customer.test'], mail('shop@acme.test', 'gone@customer.test', 'Receipt 3'))).code).toBe(0);
+    const bounced = await until('the bounce', async () => {
+      const m = await messageTo('gone@customer.test');
+      return m?.status === 'BOUNCE' && m;
+    });
+    expect(bounced.lastResponse).toMatch(/550/);
     // A relay that keeps saying "try later": DEFERRED, with each attempt and its answer.
     sink.mode = 'tempfail';
     expect((await sendWithSwaks(creds, 'shop@acme.test', ['later@customer.test'], mail('shop@acme.test', 'later@customer.test', 'Receipt 2'))).code).toBe(0);
@@ -76,14 +84,6 @@ describe.each(BACKENDS)('web app APIs on %s', (backend) => {
     expect(Date.parse(deferred.nextAttemptAt!)).toBeGreaterThan(0);
     expect((await messages('?status=DEFERRED')).results.map((m) => m.recipient)).toEqual(['later@customer.test']);
 
-    // A hard bounce: BOUNCE, and the address is suppressed with the relay's answer.
-    sink.mode = 'permfail-rcpt';
-    expect((await sendWithSwaks(creds, 'shop@acme.test', ['gone@customer.test'], mail('shop@acme.test', 'gone@customer.test', 'Receipt 3'))).code).toBe(0);
-    const bounced = await until('the bounce', async () => {
-      const m = await messageTo('gone@customer.test');
-      return m?.status === 'BOUNCE' && m;
-    });
-    expect(bounced.lastResponse).toMatch(/550/);
     sink.mode = 'accept';
     const later = await until('the deferred message to go out', async () => {
       const m = await messageTo('later@customer.test');
@@ -100,7 +100,7 @@ describe.each(BACKENDS)('web app APIs on %s', (backend) => {
 
     // Newest first, paged one at a time with the cursor, every row once.
     const all = (await messages()).results;
-    expect(all.map((m) => m.recipient)).toEqual(['gone@customer.test', 'later@customer.test', 'ok@customer.test']);
+    expect(all.map((m) => m.recipient)).toEqual(['later@customer.test', 'gone@customer.test', 'ok@customer.test']);
     const paged: string[] = [];
     let after = '';
     for (;;) {
@@ -214,6 +214,13 @@ describe.each(BACKENDS)('web app APIs on %s', (backend) => {
     expect((await server.api('/api/v1/domains', { method: 'POST', token: otherToken, json: { domain: name } })).status).toBe(201);
   });
 
+  it('tells the web app the SMTP host and port and the add-in manifest URL', async () => {
+    const info = await json<{ smtp: { host: string; port: number; tlsPort: number | null }; addin: { manifestUrl: string } }>(await call('/api/v1/server'));
+    expect(info.smtp).toEqual({ host: 'localhost', port: server.smtpPort, tlsPort: null });
+    expect(info.addin.manifestUrl).toBe(`https://localhost:${server.env.HTTPS_PORT}/manifest.xml`);
+    expect((await server.api('/api/v1/server')).status).toBe(401);
+  });
+
   it('names every personalization token the template uses, from the parsed template', async () => {
     const t = await makeTemplate(
       server,
@@ -229,6 +236,16 @@ describe.each(BACKENDS)('web app APIs on %s', (backend) => {
     expect(preview.tokens).toEqual(['custom.order_id', 'contact.firstname', 'custom.vip', 'custom.items', 'contact.city', 'contact.last name', 'contact.email']);
     expect(preview.subject).toBe('Order A-1 for you');
     expect(preview.missing).toEqual(expect.arrayContaining(['contact.last name', 'contact.email']));
+
+    // The editor's unsaved parts render instead of the stored draft, which stays as it was.
+    const unsaved = await json<PreviewResult>(await call(`/api/v1/emails/${t.id}/preview`, { method: 'POST', json: { customProperties: { x: 'é' }, template: { subject: 'S {{ custom.x }}', html: '<p>{{ contact.y | default: "you" }}</p>' } } }));
+    expect(unsaved).toMatchObject({ subject: 'S é', tokens: ['custom.x', 'contact.y'], missing: [] });
+    expect(unsaved.html).toContain('<p>you</p>');
+    const broken = await call(`/api/v1/emails/${t.id}/preview`, { method: 'POST', json: { template: { subject: 's', html: '<p>{% if x %}open</p>' } } });
+    const refusal = await json<{ message: string; errors: Array<{ in: string }> }>(broken, 400);
+    expect(refusal.message).toMatch(/^The html is not a valid template/);
+    expect(refusal.errors[0].in).toBe('template.html');
+    expect((await json<Template>(await call(`/api/v1/emails/${t.id}`))).subject).toBe(t.subject);
   });
 
   it('sends a test of the draft, with the typed values, to the caller alone; it counts in no statistics', async () => {
@@ -254,6 +271,8 @@ describe.each(BACKENDS)('web app APIs on %s', (backend) => {
     // Missing values render empty and are named; a draft needs no publish.
     const partial = await json<SendTestResult>(await call(`/api/v1/emails/${t.id}/send-test`, { method: 'POST', json: {} }));
     expect(partial.missing).toEqual(['custom.order_id']);
+    const edited = await json<SendTestResult>(await call(`/api/v1/emails/${t.id}/send-test`, { method: 'POST', json: { template: { subject: 'Edited {{ custom.n }}', html: '<p>x</p>' }, customProperties: { n: 2 } } }));
+    expect(edited.subject).toBe('[Test] Edited 2');
 
     const theirs = await makeTemplate(server, otherToken, {}, { draft: true });
     expect((await call(`/api/v1/emails/${theirs.id}/send-test`, { method: 'POST', json: {} })).status).toBe(404);

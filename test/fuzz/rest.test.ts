@@ -117,7 +117,14 @@ const PUSH: ObjectSpec = {
   fields: { endpoint: str({ req: true, max: 2000 }), keys: obj({ p256dh: str({ req: true, min: 20, max: 200 }), auth: str({ req: true, min: 8, max: 100 }) }, false, true) },
 };
 
-const PREVIEW: ObjectSpec = { closed: true, fields: { contactProperties: { t: 'record', stringValues: true }, customProperties: { t: 'record' } } };
+const PREVIEW: ObjectSpec = {
+  closed: true,
+  fields: {
+    contactProperties: { t: 'record', stringValues: true },
+    customProperties: { t: 'record' },
+    template: { t: 'object', spec: { closed: true, fields: { subject: { t: 'string', req: true, min: 1, max: 998 }, html: { t: 'string', req: true, min: 1, max: 500_000 }, text: { t: 'string', max: 500_000 } } } },
+  },
+};
 
 const id = (valid: Param['valid']): Param => ({ valid });
 const templateId = { id: id((s) => s.template.id) };
@@ -257,6 +264,7 @@ const SPECS: Record<RouteKey, Spec> = {
     },
   },
   'DELETE /api/v1/suppressions/:email': { write: true, params: { email: id((s) => s.suppressedEmail) } },
+  'GET /api/v1/server': { write: false },
   'GET /api/v1/domains': { write: false },
   'POST /api/v1/domains': {
     write: true,

@@ -1,4 +1,5 @@
-// A test send of a template (the web app's **Send test**, docs/product.md §10): the draft as it stands,
+// A test send of a template (the web app's **Send test**, docs/product.md §10): the draft as it stands (or
+// as the editor shows it, unsaved),
 // rendered with the values the author typed (a token without one renders empty, as in the preview),
 // sent to the author's own address through the normal queue, tracked like any send, so the author
 // sees it arrive and its opens come back. It belongs to no campaign: tests never count in a
@@ -6,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../store/access-tokens.js';
 import type { TemplateRow } from '../store/templates.js';
+import type { Source } from '../templates/engine.js';
 import { invalid } from '../errors.js';
 import { domainOf } from '../../shared/addresses.js';
 import { foreignOwnedDomain } from '../queue/domain-owner.js';
@@ -17,6 +19,7 @@ export async function sendTest(
   deps: SendDeps,
   principal: Principal,
   template: TemplateRow,
+  source: Source,
   values: { contactProperties?: Record<string, string>; customProperties?: Record<string, unknown> },
 ): Promise<SendTestResult> {
   const db = deps.database.db;
@@ -25,7 +28,6 @@ export async function sendTest(
   const foreign = await foreignOwnedDomain(db, principal.accountId, domainOf(to));
   if (foreign) throw invalid(`Your address's domain ${foreign} belongs to another Mailbeacon account, so a test cannot be sent from it.`);
   const statusId = randomUUID();
-  const source = { subject: template.subject, html: template.html, text: template.text };
   const scope = { contact: { email: to, ...values.contactProperties }, custom: values.customProperties ?? {} };
   const rendered = await deps.sandbox.renderDraftEmail(source, scope, { marketing: template.subscription_type === 'MARKETING', lenient: true }, { statusId, from, to, cc: [], replyTo: [] });
   await deps.acceptor.accept({
