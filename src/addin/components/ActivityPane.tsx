@@ -6,7 +6,7 @@ import { routes } from '../api/routes.js';
 import { ActivityFeed } from '../../ui/components/ActivityFeed.js';
 import { useServices } from '../hooks/services.js';
 import { usePaneStyles } from '../../ui/components/styles.js';
-import type { Feed } from '../hooks/useNotificationFeed.js';
+import type { Feed } from '../../ui/hooks/notification-feed.js';
 
 export function ActivityPane({ feed }: { feed: Feed }) {
   const { host, api } = useServices();

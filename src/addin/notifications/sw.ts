@@ -2,7 +2,7 @@
 // a desktop notification and opens the page when one is clicked. Typed locally, because the project's
 // TypeScript libraries are the DOM's, not a worker's.
 import type { NotificationItem } from '../../shared/api.js';
-import { notificationOptions } from './desktop-notifications.js';
+import { notificationOptions } from '../../ui/notifications/desktop-notifications.js';
 
 interface ExtendableEvent extends Event {
   waitUntil(p: Promise<unknown>): void;
