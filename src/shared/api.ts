@@ -77,6 +77,9 @@ export interface Contact {
   lastActivity: { type: TimelineEntryType; at: string; summary: string } | null;
 }
 
+/** The legal bases a contact may have (GDPR's lawful bases), as HubSpot names them. */
+export const LEGAL_BASES = ['LEGITIMATE_INTEREST', 'CONSENT', 'CONTRACT', 'LEGAL_OBLIGATION', 'VITAL_INTEREST', 'PUBLIC_INTEREST'] as const;
+
 /** POST /api/v1/contacts */
 export interface ContactCreate {
   email: string;

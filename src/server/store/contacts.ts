@@ -7,7 +7,7 @@ import { contains } from './search.js';
 export type ContactRow = Selectable<ContactsTable>;
 
 /** The legal bases a contact may carry (GDPR Art. 6(1)); null means none recorded. */
-export const LEGAL_BASES = ['LEGITIMATE_INTEREST', 'CONSENT', 'CONTRACT', 'LEGAL_OBLIGATION', 'VITAL_INTEREST', 'PUBLIC_INTEREST'] as const;
+export { LEGAL_BASES } from '../../shared/api.js';
 export const MAX_PROPERTIES = 200;
 
 export class TooManyProperties extends Error {}
