@@ -74,7 +74,7 @@ export function createAppApi(config: { backendUrl: string; accessToken?: string 
     // contacts and tracked email
     contacts: (q: string, after?: string) => get<Page<Contact>>(routes.contacts, { q: q || undefined, after, limit: 25 }),
     contact: (id: string) => get<Contact>(`${routes.contacts}/${e(id)}`),
-    updateContact: (id: string, update: Omit<ContactUpdate, 'properties'> & { properties?: Record<string, string | null> }) => call<Contact>('PATCH', `${routes.contacts}/${e(id)}`, update),
+    updateContact: (id: string, update: Omit<ContactUpdate, 'properties' | 'name'> & { name?: string | null; properties?: Record<string, string | null> }) => call<Contact>('PATCH', `${routes.contacts}/${e(id)}`, update),
     timeline: (contactId: string, after?: string) => get<Page<TimelineEntry>>(routes.timeline(contactId), { after, limit: 20 }),
     attachmentUrl: (id: string) => `${base}/api/v1/attachments/${e(id)}`,
     tracked: (q: string, after?: string) => get<Page<TrackedEmailView>>(routes.trackedEmails, { q: q || undefined, after, limit: 25 }),
