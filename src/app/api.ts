@@ -38,7 +38,8 @@ const TOKENS = '/marketing/v3/transactional/smtp-tokens';
 export function createAppApi(config: { backendUrl: string; accessToken?: string }) {
   const request: Requester = createRequester({ backendUrl: config.backendUrl, accessToken: config.accessToken ?? '', timeoutMs: 20_000 });
   const get = <T>(url: string, params?: Record<string, unknown>) => request<T>({ method: 'GET', url, params });
-  const call = <T>(method: AxiosRequestConfig['method'], url: string, data?: unknown) => request<T>({ method, url, data });
+  // A POST with no body still sends `{}`: the server takes JSON only, and axios would label an empty body otherwise.
+  const call = <T>(method: AxiosRequestConfig['method'], url: string, data?: unknown) => request<T>({ method, url, data: data ?? (method === 'POST' ? {} : undefined) });
   const base = config.backendUrl.replace(/\/+$/, '');
   return {
     backendUrl: base,

@@ -22,7 +22,9 @@ export default function ContactsPage(_props: { params: Record<string, string> })
         className={s.row}
         onSubmit={(e) => {
           e.preventDefault();
-          setApplied(query.trim());
+          // The same search again reads the list again (new rows may have arrived).
+          if (query.trim() === applied) list.reload();
+          else setApplied(query.trim());
         }}
       >
         <Input type="search" aria-label="Search contacts" placeholder="Name or address" value={query} onChange={(_, d) => setQuery(d.value)} />

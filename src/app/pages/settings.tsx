@@ -222,7 +222,7 @@ function Domains() {
                 {d.dnsRecord.value}
               </Text>
               <div>
-                <Button size="small" icon={<CopyRegular />} onClick={() => void navigator.clipboard?.writeText(d.dnsRecord.value)} aria-label={`Copy the DKIM record of ${d.domain}`}>
+                <Button size="small" icon={<CopyRegular />} onClick={() => void navigator.clipboard?.writeText(d.dnsRecord.value)} aria-label={`Copy record of ${d.domain}`}>
                   Copy record
                 </Button>
               </div>

@@ -52,7 +52,9 @@ export default function TrackedPage(_props: { params: Record<string, string> }) 
         className={s.row}
         onSubmit={(e) => {
           e.preventDefault();
-          setApplied(query.trim());
+          // The same search again reads the list again (new rows may have arrived).
+          if (query.trim() === applied) list.reload();
+          else setApplied(query.trim());
         }}
       >
         <Input type="search" aria-label="Search tracked email" placeholder="Subject or recipient" value={query} onChange={(_, d) => setQuery(d.value)} />

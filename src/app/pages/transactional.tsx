@@ -118,9 +118,7 @@ function Tokens({ say }: { say: (s: Said) => void }) {
                   <th scope="col">Username</th>
                   <th scope="col">Statistics</th>
                   <th scope="col">Created</th>
-                  <th scope="col">
-                    <span style={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }}>Actions</span>
-                  </th>
+                  <th scope="col">Actions</th>
                 </tr>
               </thead>
               <tbody>
@@ -324,7 +322,9 @@ function Messages() {
         role="search"
         onSubmit={(e) => {
           e.preventDefault();
-          setApplied(recipient.trim());
+          // The same search again reads the list again (new rows may have arrived).
+          if (recipient.trim() === applied) list.reload();
+          else setApplied(recipient.trim());
         }}
       >
         <Field label="Status">
@@ -486,9 +486,7 @@ function Suppressions({ say }: { say: (s: Said) => void }) {
                   <th scope="col">Address</th>
                   <th scope="col">Why</th>
                   <th scope="col">Since</th>
-                  <th scope="col">
-                    <span style={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }}>Actions</span>
-                  </th>
+                  <th scope="col">Actions</th>
                 </tr>
               </thead>
               <tbody>

@@ -58,7 +58,7 @@ export function ActivityFeed({ items, latest, header, toggles = ['opens', 'click
             return (
               <Fragment key={n.id}>
                 {newDay && (
-                  <li role="presentation">
+                  <li>
                     <Caption1 className={s.muted}>
                       <strong>{day}</strong>
                     </Caption1>
