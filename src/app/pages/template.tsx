@@ -241,7 +241,7 @@ function Editor({ initial }: { initial: Template }) {
           <div className={s.tokens}>
             {preview.tokens.map((token) => (
               <Field key={token} label={token}>
-                <Input value={values[token] ?? ''} onChange={(_, d) => setValues((v) => ({ ...v, [token]: d.value }))} />
+                <Input style={{ minWidth: 0 }} value={values[token] ?? ''} onChange={(_, d) => setValues((v) => ({ ...v, [token]: d.value }))} />
               </Field>
             ))}
           </div>
