@@ -7,6 +7,7 @@ import { createRequester, type Requester } from '../addin/api/client.js';
 import { routes } from '../addin/api/routes.js';
 import type {
   AccountSettings,
+  ActivityItem,
   Contact,
   ContactUpdate,
   MeResponse,
@@ -81,6 +82,7 @@ export function createAppApi(config: { backendUrl: string; accessToken?: string 
     tracked: (q: string, after?: string) => get<Page<TrackedEmailView>>(routes.trackedEmails, { q: q || undefined, after, limit: 25 }),
     trackedEmail: (id: string) => get<TrackedEmailView>(routes.trackedEmail(id)),
     // activity and notifications
+    activity: (q: { filtered?: 'include' | 'only'; after?: string }) => get<Page<ActivityItem>>('/api/v1/activity', { ...q, limit: 50 }),
     notifications: async () => {
       const answer = await get<Page<NotificationItem> | NotificationItem[]>(routes.notifications);
       return Array.isArray(answer) ? answer : answer.results;

@@ -400,3 +400,6 @@ export interface ServerInfo {
   addin: { manifestUrl: string };
   publicUrl: string;
 }
+
+/** GET /api/v1/activity: an open or click of the person's mail, counted or filtered, with its verdict. */
+export type ActivityItem = NotificationItem & { verdict: Verdict; counted: boolean; reasons: string[] };

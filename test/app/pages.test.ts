@@ -82,6 +82,7 @@ describe('the web app pages in Chromium', { timeout: 90_000 }, () => {
     seeded.tracked = tracked.id;
     seeded.pixel = tracked.pixelUrl.replace(/^https?:\/\/[^/]+/, server.url);
     expect((await get(seeded.pixel, imageHeaders)).status).toBe(200);
+    expect((await get(seeded.pixel, { 'user-agent': 'curl/8.5.0', accept: '*/*' })).status).toBe(200); // filtered: not a person
     const t = await api<{ id: number }>('/api/v1/emails', { method: 'POST', json: { name: 'Order shipped', subject: 'Order {{ custom.order_id }} shipped', html: '<p>Hi {{ contact.firstname | default: "there" }}</p>', subscriptionType: 'TRANSACTIONAL', sendMethod: 'API' } });
     seeded.template = String(t.id);
   }, 120_000);
@@ -197,6 +198,13 @@ describe('the web app pages in Chromium', { timeout: 90_000 }, () => {
     await get(t.pixelUrl.replace(/^https?:\/\/[^/]+/, server.url), imageHeaders);
     await page.getByRole('list', { name: 'Opens and clicks' }).getByText('Renewal for Acme').waitFor();
     await page.getByText('Today').first().waitFor();
+    // Filtered events only with Show filtered, each with its verdict chip and reasons.
+    const chips = page.getByRole('list', { name: 'Opens and clicks' }).getByRole('button', { name: /not counted/ });
+    expect(await chips.count()).toBe(0);
+    await page.getByRole('button', { name: 'Show filtered' }).click();
+    await chips.first().click();
+    await page.getByRole('note').first().waitFor();
+    expect((await page.getByRole('note').first().textContent())!.length).toBeGreaterThan(3);
     await ctx.close();
   });
 

@@ -9,6 +9,7 @@ import { startSink, header, type Sink } from '../helpers/sink.js';
 import { sendWithSwaks, smtpLogin, swaksCanTake } from '../helpers/smtp-clients.js';
 import type { MessageDetail, MessageSummary, Page, PreviewResult, SendingDomain, SendTestResult, Suppression, Template } from '../../src/shared/api.js';
 import { FAST_QUEUE, makeTemplate } from '../send/fixtures.js';
+import { get, imageHeaders } from '../helpers/tracking.js';
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -299,4 +300,28 @@ describe.each(BACKENDS)('web app APIs on %s', (backend) => {
     expect(await tracked('WIDGETS')).toEqual(['Renewal']);
     expect((await json<Page<unknown>>(await server.api('/api/v1/tracked-emails?q=pricing', { token: otherToken }))).results).toEqual([]);
   });
+
+  it("lists the person's opens and clicks, counted and filtered, with verdicts; nobody else's", async () => {
+    const t = await json<{ id: string; pixelUrl: string }>(await call('/api/v1/tracked-emails', { method: 'POST', json: { subject: 'Activity check ✓', from: email, to: ['reader@acme.test'], cc: [], bcc: [], html: '<p>x</p>' } }), 201);
+    const pixel = t.pixelUrl.replace(/^https?:\/\/[^/]+/, server.url);
+    expect((await get(pixel, imageHeaders)).status).toBe(200);
+    expect((await get(pixel, { 'user-agent': 'curl/8.5.0', accept: '*/*' })).status).toBe(200);
+    type Item = { subject: string; counted: boolean; verdict: string; reasons: string[]; who: string; emailId: string };
+    const all = await until('both hits in the activity', async () => {
+      const page = await json<Page<Item>>(await call('/api/v1/activity'));
+      const mine = page.results.filter((i) => i.subject === 'Activity check ✓');
+      return mine.length === 2 && mine;
+    });
+    expect(all.map((i) => i.counted).sort()).toEqual([false, true]);
+    expect(all.every((i) => i.emailId === t.id && i.who === 'reader@acme.test')).toBe(true);
+    const filtered = (await json<Page<Item>>(await call('/api/v1/activity?filtered=only'))).results;
+    expect(filtered.length).toBeGreaterThan(0);
+    expect(filtered.every((i) => !i.counted && i.verdict !== 'HUMAN' && i.verdict !== 'MAIL_PROXY' && i.reasons.length > 0)).toBe(true);
+    expect((await json<Page<Item>>(await server.api('/api/v1/activity', { token: otherToken }))).results).toEqual([]);
+    const first = await json<Page<Item>>(await call('/api/v1/activity?limit=1'));
+    const second = await json<Page<Item>>(await call(`/api/v1/activity?limit=1&after=${first.paging!.next!.after}`));
+    expect(second.results[0]).not.toEqual(first.results[0]);
+    expect((await call('/api/v1/activity?after=x')).status).toBe(400);
+  });
 });
+

@@ -265,6 +265,7 @@ const SPECS: Record<RouteKey, Spec> = {
   },
   'DELETE /api/v1/suppressions/:email': { write: true, params: { email: id((s) => s.suppressedEmail) } },
   'GET /api/v1/server': { write: false },
+  'GET /api/v1/activity': { write: false, query: ['filtered', 'after', 'limit'] },
   'GET /api/v1/domains': { write: false },
   'POST /api/v1/domains': {
     write: true,

@@ -76,6 +76,7 @@ const CASES: Record<RouteKey, Case> = {
   'POST /api/v1/suppressions': { kind: 'write' },
   'DELETE /api/v1/suppressions/:email': { kind: 'id', ids: (o) => [{ email: o.suppressedEmail }] },
   'GET /api/v1/server': { kind: 'read' },
+  'GET /api/v1/activity': { kind: 'read', shows: (s) => `${s.marker} tracked` },
   'GET /api/v1/domains': { kind: 'read', shows: (s) => s.domain },
   'POST /api/v1/domains': { kind: 'write' },
   'GET /api/v1/domains/:domain': { kind: 'id', ids: (o) => [{ domain: o.domain }], mine: (s) => ({ domain: s.domain }) },

@@ -1,10 +1,11 @@
 // /app/activity (docs/product.md §10): the live feed of opens, clicks and replies (the add-in's feed,
 // full width, with day dividers), desktop notifications (Notification API, and Web Push through the
 // app's service worker so they arrive with the tab closed), and for admins the first-run checklist.
-import { type ReactNode, useEffect, useState } from 'react';
+import { type ReactNode, useEffect, useMemo, useState } from 'react';
 import { Button, Caption1, Checkbox, Link, Text } from '@fluentui/react-components';
 import { CopyRegular, DismissRegular } from '@fluentui/react-icons';
 import { ActivityFeed } from '../../ui/components/ActivityFeed.js';
+import { type FeedItem, mergeFeed } from '../../ui/helpers/feed.js';
 import { useNotificationFeed } from '../../ui/hooks/notification-feed.js';
 import { enableDesktopNotifications, permissionState, showDesktopNotification, type PushState } from '../../ui/notifications/desktop-notifications.js';
 import { openNotificationStream } from '../../addin/api/stream.js';
@@ -30,6 +31,9 @@ export default function ActivityPage(_props: { params: Record<string, string> })
   const s = usePageStyles();
   const [push, setPush] = useState<PushState>(permissionState);
   const feed = useNotificationFeed(api, openNotificationStream, (n) => void showDesktopNotification(n));
+  // Notifications carry only counted events; the filtered ones (scanners, bots, self) come from the activity list.
+  const filtered = useResource(() => api.activity({ filtered: 'only' }), 'filtered');
+  const items = useMemo(() => mergeFeed<FeedItem>(feed.items, filtered.value?.results ?? []), [feed.items, filtered.value]);
   const offline = feed.connection.status === 'offline';
   return (
     <PageFrame title="Activity">
@@ -52,7 +56,7 @@ export default function ActivityPage(_props: { params: Record<string, string> })
           The live feed is reconnecting{feed.connection.reason ? ` (${feed.connection.reason})` : ''}; new events appear once it is back.
         </Caption1>
       )}
-      <ActivityFeed items={feed.items} latest={feed.latest} toggles={['opens', 'clicks', 'replies', 'filtered']} dayDividers />
+      <ActivityFeed items={items} latest={feed.latest} toggles={['opens', 'clicks', 'replies', 'filtered']} dayDividers />
     </PageFrame>
   );
 }
