@@ -3,7 +3,7 @@
 // latest request is dropped), a field for each personalization token the server found in the template,
 // desktop and phone widths, Save, Publish (confirmed), Send test to oneself, and the template's statistics.
 // Below 900 px the editor and the preview are two tabs.
-import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { useId, useState } from 'react';
 import {
   Badge,
   Button,
@@ -28,15 +28,15 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import type { PreviewResult, Template, TemplateInput } from '../../shared/api.js';
+import type { Template, TemplateInput } from '../../shared/api.js';
 import { useAppApi } from '../api.js';
 import { useSession } from '../session.js';
 import { HtmlEditor } from '../components/HtmlEditor.js';
 import { useMedia } from '../components/media.js';
 import { ErrorBar, Loading, Outcome, PageFrame, usePageStyles } from '../components/page.js';
 import { useResource } from '../components/paged.js';
+import { propertiesOf, usePreview, type Values } from '../components/live-preview.js';
 
-const PREVIEW_DELAY_MS = 300;
 const WIDTHS = { desktop: 600, phone: 375 } as const;
 
 const useStyles = makeStyles({
@@ -57,20 +57,6 @@ const useStyles = makeStyles({
 
 const inputOf = (t: Template): TemplateInput => ({ name: t.name, subject: t.subject, html: t.html, text: t.text ?? '', subscriptionType: t.subscriptionType, sendMethod: t.sendMethod });
 const same = (a: TemplateInput, b: TemplateInput) => JSON.stringify(a) === JSON.stringify(b);
-
-type Values = Record<string, string>;
-
-/** `{contact: {...}, custom: {...}}` from the form's `contact.x` / `custom.y` fields. */
-function propertiesOf(values: Values) {
-  const contactProperties: Record<string, string> = {};
-  const customProperties: Record<string, string> = {};
-  for (const [token, v] of Object.entries(values)) {
-    if (v === '') continue;
-    const dot = token.indexOf('.');
-    (token.slice(0, dot) === 'contact' ? contactProperties : customProperties)[token.slice(dot + 1)] = v;
-  }
-  return { contactProperties, customProperties };
-}
 
 export default function TemplatePage(props: { params: Record<string, string> }) {
   const id = Number(props.params.id);
@@ -107,7 +93,7 @@ function Editor({ initial }: { initial: Template }) {
   const [busy, setBusy] = useState<null | 'save' | 'publish' | 'test'>(null);
   const [outcome, setOutcome] = useState<{ intent: 'success' | 'error'; text: string } | null>(null);
   const [confirming, setConfirming] = useState(false);
-  const preview = usePreview(saved.id, draft, values);
+  const preview = usePreview(api.previewTemplate, saved.id, draft, values);
   const dirty = !same(draft, inputOf(saved));
   const unpublished = saved.state === 'PUBLISHED' && (saved.hasUnpublishedChanges || dirty);
   const ids = { html: useId(), text: useId() };
@@ -312,45 +298,6 @@ function Editor({ initial }: { initial: Template }) {
       </Dialog>
     </PageFrame>
   );
-}
-
-/**
- * The server's rendering of what is typed: one request per pause in typing; a newer request aborts the
- * older one, and an answer that is not the latest is dropped (answers may arrive out of order).
- */
-function usePreview(id: number, draft: TemplateInput, values: Values) {
-  const api = useAppApi();
-  const [result, setResult] = useState<PreviewResult | null>(null);
-  const [tokensFound, setTokens] = useState<string[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const latest = useRef(0);
-  const input = useMemo(
-    () => ({ ...propertiesOf(values), template: { subject: draft.subject || ' ', html: draft.html || ' ', text: draft.text || null } }),
-    [draft.subject, draft.html, draft.text, values],
-  );
-  useEffect(() => {
-    const mine = ++latest.current;
-    const abort = new AbortController();
-    const timer = setTimeout(() => {
-      api.previewTemplate(id, input, abort.signal).then(
-        (r) => {
-          if (mine !== latest.current) return;
-          setResult(r);
-          setTokens(r.tokens);
-          setError(null);
-        },
-        (e: Error) => {
-          if (mine !== latest.current || abort.signal.aborted) return;
-          setError(e.message);
-        },
-      );
-    }, PREVIEW_DELAY_MS);
-    return () => {
-      clearTimeout(timer);
-      abort.abort();
-    };
-  }, [api, id, input]);
-  return { result, tokens: tokensFound, error };
 }
 
 const STATS: Array<[string, string]> = [
