@@ -2,8 +2,8 @@
 // full width, with day dividers), desktop notifications (Notification API, and Web Push through the
 // app's service worker so they arrive with the tab closed), and for admins the first-run checklist.
 import { type ReactNode, useEffect, useMemo, useState } from 'react';
-import { Button, Caption1, Checkbox, Link, Text } from '@fluentui/react-components';
-import { CopyRegular, DismissRegular } from '@fluentui/react-icons';
+import { Button, Caption1, Link, Text, tokens } from '@fluentui/react-components';
+import { CheckmarkCircleFilled, CircleRegular, CopyRegular, DismissRegular } from '@fluentui/react-icons';
 import { ActivityFeed } from '../../ui/components/ActivityFeed.js';
 import { type FeedItem, mergeFeed } from '../../ui/helpers/feed.js';
 import { useNotificationFeed } from '../../ui/hooks/notification-feed.js';
@@ -75,8 +75,18 @@ function FirstRun({ api }: { api: AppApi }) {
   const manifestUrl = d?.manifestUrl ?? '';
   const item = (checked: boolean | undefined, label: string, body: ReactNode) => (
     <li>
-      <Checkbox checked={!!checked} disabled label={<Text weight="semibold">{label}</Text>} />
-      <div style={{ marginLeft: 32 }}>{body}</div>
+      <div className={s.row}>
+        {checked ? (
+          <CheckmarkCircleFilled aria-hidden="true" fontSize={20} color={tokens.colorPaletteGreenForeground1} />
+        ) : (
+          <CircleRegular aria-hidden="true" fontSize={20} color={tokens.colorNeutralForeground3} />
+        )}
+        <Text weight="semibold">{label}</Text>
+        <Text size={200} className={s.muted}>
+          {checked ? '— done' : '— to do'}
+        </Text>
+      </div>
+      <div style={{ marginLeft: 28 }}>{body}</div>
     </li>
   );
   return (
