@@ -26,15 +26,17 @@ function controlledPreview() {
 const draft = (html: string): TemplateInput => ({ name: 'n', subject: 's', html, text: '', subscriptionType: 'TRANSACTIONAL', sendMethod: 'API' });
 
 describe('live preview', () => {
-  it('asks once per pause in typing, with the unsaved parts and the typed values', async () => {
+  it('asks at once when opened, then once per pause in typing, with the unsaved parts and the typed values', async () => {
     const { preview, calls } = controlledPreview();
     const { rerender } = renderHook(({ html, values }) => usePreview(preview, 7, draft(html), values, 40), { initialProps: { html: '<p>a</p>', values: {} as Record<string, string> } });
+    await waitFor(() => expect(calls).toHaveLength(1));
     for (const html of ['<p>ab</p>', '<p>abc</p>', '<p>abcd</p>']) rerender({ html, values: {} });
     rerender({ html: '<p>abcd</p>', values: { 'custom.x': 'Zoë', 'contact.firstname': 'Ann', 'custom.empty': '' } });
-    await waitFor(() => expect(calls).toHaveLength(1));
+    await waitFor(() => expect(calls).toHaveLength(2));
     await new Promise((r) => setTimeout(r, 120));
-    expect(calls).toHaveLength(1);
-    expect(calls[0].input).toEqual({ contactProperties: { firstname: 'Ann' }, customProperties: { x: 'Zoë' }, template: { subject: 's', html: '<p>abcd</p>', text: null } });
+    expect(calls).toHaveLength(2);
+    expect(calls[0].input.template?.html).toBe('<p>a</p>');
+    expect(calls[1].input).toEqual({ contactProperties: { firstname: 'Ann' }, customProperties: { x: 'Zoë' }, template: { subject: 's', html: '<p>abcd</p>', text: null } });
   });
 
   it('aborts the older request and drops its answer when it arrives after the newer one', async () => {

@@ -1,5 +1,5 @@
-// The template editor's live preview (docs/product.md §10): the server renders what is typed, once per
-// pause in typing; a newer request aborts the older one, and an answer that is not the latest is
+// The template editor's live preview (docs/product.md §10): the server renders what is typed, at once
+// when the editor opens, then once per pause in typing; a newer request aborts the older one, and an answer that is not the latest is
 // dropped (answers may arrive out of order).
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { PreviewInput, PreviewResult, TemplateInput } from '../../shared/api.js';
@@ -39,6 +39,7 @@ export function usePreview(preview: PreviewCall, id: number, draft: TemplateInpu
   useEffect(() => {
     const mine = ++latest.current;
     const abort = new AbortController();
+    // The first preview is asked at once (the page just opened); later ones wait for a pause in typing.
     const timer = setTimeout(() => {
       preview(id, input, abort.signal).then(
         (r) => {
@@ -52,7 +53,7 @@ export function usePreview(preview: PreviewCall, id: number, draft: TemplateInpu
           setError(e.message);
         },
       );
-    }, delayMs);
+    }, mine === 1 ? 0 : delayMs);
     return () => {
       clearTimeout(timer);
       abort.abort();

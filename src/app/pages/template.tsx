@@ -3,7 +3,7 @@
 // latest request is dropped), a field for each personalization token the server found in the template,
 // desktop and phone widths, Save, Publish (confirmed), Send test to oneself, and the template's statistics.
 // Below 900 px the editor and the preview are two tabs.
-import { useId, useState } from 'react';
+import { lazy, Suspense, useId, useState } from 'react';
 import {
   Badge,
   Button,
@@ -31,13 +31,15 @@ import {
 import type { Template, TemplateInput } from '../../shared/api.js';
 import { useAppApi } from '../api.js';
 import { useSession } from '../session.js';
-import { HtmlEditor } from '../components/HtmlEditor.js';
 import { useMedia } from '../components/media.js';
 import { ErrorBar, Loading, Outcome, PageFrame, usePageStyles } from '../components/page.js';
 import { useResource } from '../components/paged.js';
 import { propertiesOf, usePreview, type Values } from '../components/live-preview.js';
 
 const WIDTHS = { desktop: 600, phone: 375 } as const;
+
+// CodeMirror is most of this page's code: it loads beside the form and the preview rather than before them.
+const HtmlEditor = lazy(() => import('../components/HtmlEditor.js').then((m) => ({ default: m.HtmlEditor })));
 
 const useStyles = makeStyles({
   split: { display: 'grid', gridTemplateColumns: 'minmax(0, 1fr) minmax(0, 1fr)', gap: tokens.spacingHorizontalXL, alignItems: 'start' },
@@ -155,7 +157,9 @@ function Editor({ initial }: { initial: Template }) {
         <Label id={ids.html} required>
           HTML
         </Label>
-        <HtmlEditor value={draft.html} onChange={set('html')} labelledBy={ids.html} />
+        <Suspense fallback={<Loading label="Loading the code editor…" />}>
+          <HtmlEditor value={draft.html} onChange={set('html')} labelledBy={ids.html} />
+        </Suspense>
         <Text size={200} className={p.muted}>
           Personalize with {'{{ contact.firstname | default: "there" }}'} or {'{{ custom.order_id }}'}. Ctrl+F searches; the arrows in the margin fold.
         </Text>

@@ -5,20 +5,26 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { freePort } from '../../helpers/ports.js';
 
 export interface Harness {
   url: string;
-  /** Gzip-free sizes of the built chunks, by file name. */
-  files: string[];
+  /** The build's folder and esbuild's account of it (which chunk imports which): the app benchmark reads them. */
+  out: string;
+  metafile: Metafile;
   close(): Promise<void>;
 }
 
+/** A plain HTML page of about the size of a page's content: the benchmark's baseline, from the same server. */
+const STATIC = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Static</title></head><body><main><h1>Activity</h1>${'<p>Ann Lee opened <i>Pricing for Acme</i> · 3 min ago</p>'.repeat(20)}</main></body></html>`;
+
 export async function startHarness(config: { backendUrl: string; accessToken: string; user: { id: string; email: string; name: string | null; role: 'admin' | 'member' } }): Promise<Harness> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mb-harness-'));
-  await build({
-    entryPoints: [path.join(import.meta.dirname, 'entry.tsx')],
+  const { metafile } = await build({
+    // From the project root (tests and benchmarks run there; this file may be bundled elsewhere).
+    entryPoints: [path.resolve('test/app/harness/entry.tsx')],
+    metafile: true,
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -46,13 +52,14 @@ export async function startHarness(config: { backendUrl: string; accessToken: st
       return;
     }
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(html);
+    res.end(url.pathname === '/static.html' ? STATIC : html);
   });
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${port}`,
-    files: fs.readdirSync(out),
+    out,
+    metafile,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       fs.rmSync(out, { recursive: true, force: true });
