@@ -211,6 +211,18 @@ describe.each(BACKENDS)('web app APIs on %s', (backend) => {
 
     expect((await call(`/api/v1/domains/${name}`, { method: 'DELETE' })).status).toBe(204);
     expect((await call(`/api/v1/domains/${name}`, { method: 'DELETE' })).status).toBe(404);
+    // Two accounts claiming one new domain at the same moment: one owns it, the other is refused.
+    const contested = `race-${backend}.test`;
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => server.api('/api/v1/domains', { method: 'POST', token: i % 2 ? otherToken : token, json: { domain: contested } }).then((r) => r.status)),
+    );
+    const mineNow = (await json<Page<SendingDomain>>(await call('/api/v1/domains'))).results.some((d) => d.domain === contested);
+    const theirsNow = (await json<Page<SendingDomain>>(await server.api('/api/v1/domains', { token: otherToken }))).results.some((d) => d.domain === contested);
+    expect(mineNow !== theirsNow).toBe(true);
+    const winner = mineNow ? 0 : 1;
+    expect(answers.filter((_, i) => i % 2 === winner).every((st) => st === 201)).toBe(true);
+    expect(answers.filter((_, i) => i % 2 !== winner).every((st) => st === 409)).toBe(true);
+
     // Once removed, the other account may have it.
     expect((await server.api('/api/v1/domains', { method: 'POST', token: otherToken, json: { domain: name } })).status).toBe(201);
   });

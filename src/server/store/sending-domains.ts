@@ -13,11 +13,20 @@ export async function addSendingDomain(db: Kysely<Schema>, d: Omit<SendingDomain
   return db.transaction().execute(async (trx) => {
     const existing = await getSendingDomain(trx, d.domain);
     if (existing?.account_id && existing.account_id !== d.account_id) return { ownedBy: existing.account_id };
-    await trx
+    // The update applies only to a domain this account (or nobody) owns: when another account's insert
+    // won a race after the check above, nothing changes hands and no row comes back.
+    const written = await trx
       .insertInto('sending_domains')
       .values({ ...d, created_at: Date.now() })
-      .onConflict((oc) => oc.column('domain').doUpdateSet({ selector: d.selector, private_key: d.private_key, public_key: d.public_key, account_id: d.account_id }))
-      .execute();
+      .onConflict((oc) =>
+        oc
+          .column('domain')
+          .doUpdateSet({ selector: d.selector, private_key: d.private_key, public_key: d.public_key, account_id: d.account_id })
+          .where((eb) => eb.or([eb('sending_domains.account_id', '=', d.account_id), eb('sending_domains.account_id', 'is', null)])),
+      )
+      .returning('account_id')
+      .executeTakeFirst();
+    if (!written) return { ownedBy: (await getSendingDomain(trx, d.domain))?.account_id ?? 'another account' };
     return {};
   });
 }
