@@ -77,6 +77,9 @@ export interface Contact {
   lastActivity: { type: TimelineEntryType; at: string; summary: string } | null;
 }
 
+/** The legal bases a contact may have (GDPR's lawful bases), as HubSpot names them. */
+export const LEGAL_BASES = ['LEGITIMATE_INTEREST', 'CONSENT', 'CONTRACT', 'LEGAL_OBLIGATION', 'VITAL_INTEREST', 'PUBLIC_INTEREST'] as const;
+
 /** POST /api/v1/contacts */
 export interface ContactCreate {
   email: string;
@@ -268,6 +271,8 @@ export interface TemplateInput {
 export interface PreviewInput {
   contactProperties?: Record<string, string>;
   customProperties?: Record<string, unknown>;
+  /** The editor's unsaved parts, rendered instead of the stored draft (also for a test send). */
+  template?: { subject: string; html: string; text?: string | null };
 }
 
 export interface PreviewResult {
@@ -276,6 +281,9 @@ export interface PreviewResult {
   text: string;
   /** Tokens the template uses that have no value and no default. */
   missing: string[];
+  /** Every personalization token the template uses (`contact.firstname`, `custom.order_id`), in order
+   *  of first use, read from the parsed template: the web app shows a field for each. */
+  tokens: string[];
 }
 
 // ---- Web Push for the companion page (/notifications) ----------------------------------------
@@ -291,3 +299,110 @@ export interface PushSubscriptionInput {
   endpoint: string;
   keys: { p256dh: string; auth: string };
 }
+
+// ---- the web app's transactional views (docs/product.md §10) ----------------------------------
+
+/** Where a sent message stands for one recipient: HubSpot's event names for the outcomes. */
+export type MessageStatus = 'QUEUED' | 'SENT' | 'DEFERRED' | 'BOUNCE' | 'DROPPED';
+export const MESSAGE_STATUSES: MessageStatus[] = ['QUEUED', 'SENT', 'DEFERRED', 'BOUNCE', 'DROPPED'];
+
+/** GET /api/v1/messages: one row per recipient of a message sent with an SMTP token or single send. */
+export interface MessageSummary {
+  /** The recipient's delivery (each recipient has their own copy). */
+  id: string;
+  source: 'SMTP' | 'API';
+  from: string;
+  recipient: string;
+  subject: string | null;
+  status: MessageStatus;
+  /** The relay's last answer (or why it was dropped); null before the first attempt. */
+  lastResponse: string | null;
+  attempts: number;
+  createdAt: string;
+  sentAt: string | null;
+  /** When a DEFERRED message is tried again. */
+  nextAttemptAt: string | null;
+  emailCampaignId: string | null;
+  /** The SMTP token it was sent with. */
+  tokenId: string | null;
+}
+
+/** One try at handing the message to the relay. */
+export interface DeliveryAttempt {
+  attempt: number;
+  at: string;
+  outcome: 'DELIVERED' | 'DEFERRED' | 'BOUNCE' | 'DROPPED';
+  response: string;
+}
+
+/** GET /api/v1/messages/{id} */
+export interface MessageDetail extends MessageSummary {
+  deliveryAttempts: DeliveryAttempt[];
+  /** Every event of this copy, oldest first: PROCESSED, DELIVERED, OPEN, CLICK… */
+  events: Array<{ id: string; type: string; at: string; filtered: boolean; url?: string; verdict?: Verdict; reasons?: string[] }>;
+}
+
+export type SuppressionReason = 'HARD_BOUNCE' | 'MANUAL';
+
+/** GET /api/v1/suppressions */
+export interface Suppression {
+  email: string;
+  reason: SuppressionReason;
+  /** The relay's answer for a bounce, or the note given when added by hand. */
+  detail: string | null;
+  createdAt: string;
+}
+
+/** POST /api/v1/suppressions */
+export interface SuppressionInput {
+  email: string;
+  detail?: string;
+}
+
+/** GET/POST/DELETE /api/v1/domains: a sending domain of the account, with the DKIM record to publish. */
+export interface SendingDomain {
+  domain: string;
+  selector: string;
+  dnsRecord: { type: 'TXT'; name: string; value: string };
+  createdAt: string;
+}
+
+/** POST /api/v1/domains */
+export interface SendingDomainInput {
+  domain: string;
+  selector?: string;
+}
+
+/** POST /api/v1/emails/{id}/send-test: the draft rendered with these values, to the caller's own address. */
+export interface SendTestResult {
+  to: string;
+  subject: string;
+  /** Tokens that had no value (rendered empty in the test). */
+  missing: string[];
+}
+
+/** GET/PUT /api/v1/account: the account's options (admins change them). */
+export interface AccountSettings {
+  name: string;
+  /** Addresses and domains never logged for anyone in the account. */
+  neverLog: string[];
+  /** Logging creates contacts for unknown recipients. */
+  createContacts: boolean;
+  /** Contacts without a legal basis are tracked anonymously (docs/product.md §5). */
+  privacy: boolean;
+  trackingDomain: string | null;
+  /** Days events, bodies, delivery logs and logged emails are kept (docs/product.md §13). */
+  retentionDays: number;
+}
+
+/** GET /api/v1/server: what people need to point their tools at this server. */
+export interface ServerInfo {
+  /** SMTP API: the host (from PUBLIC_URL), the submission port (STARTTLS) and the implicit-TLS port, if any. */
+  smtp: { host: string; port: number; tlsPort: number | null };
+  /** The Outlook add-in's manifest, to sideload or deploy. */
+  addin: { manifestUrl: string };
+  publicUrl: string;
+}
+
+/** GET /api/v1/activity: an open or click of the person's mail, counted or filtered, with its verdict. */
+export type ActivityItem = NotificationItem & { verdict: Verdict; counted: boolean; reasons: string[] };

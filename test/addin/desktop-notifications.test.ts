@@ -1,6 +1,6 @@
 // The companion page's notification helpers.
 import { describe, expect, it } from 'vitest';
-import { keyBytes, notificationOptions } from '../../src/addin/notifications/desktop-notifications.js';
+import { keyBytes, notificationOptions } from '../../src/ui/notifications/desktop-notifications.js';
 
 describe('desktop notifications', () => {
   it('say who did what, tagged with the event id so page and worker show it once', () => {

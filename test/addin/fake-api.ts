@@ -115,7 +115,7 @@ export function fakeApi(over: Partial<FakeApiState> = {}): MailbeaconApi & { sta
           s.replace(/\{\{\s*(contact|custom)\.(\w+)[^}]*\}\}/g, (_, scope: string, name: string) =>
             String((scope === 'contact' ? input.contactProperties : input.customProperties)?.[name] ?? ''),
           );
-        return { subject: fill(t.subject), html: fill(t.html), text: '', missing: input.customProperties?.order_id ? [] : ['custom.order_id'] };
+        return { subject: fill(t.subject), html: fill(t.html), text: '', missing: input.customProperties?.order_id ? [] : ['custom.order_id'], tokens: ['custom.order_id'] };
       }),
     singleSend: (input) =>
       answer('singleSend', () => {

@@ -56,4 +56,25 @@ describe('architecture check', () => {
     );
     expect(lines).toHaveLength(8);
   });
+
+  it('keeps shared browser code (src/ui) and the web app (src/app) off server and add-in code', () => {
+    const root = tree({
+      'src/ui/a.ts': "import { b } from '../addin/b.js';\nimport { s } from '../shared/s.js';\nexport const a = [b, s];\n",
+      'src/ui/c.ts': "export const c = import('../app/page.js');\n",
+      'src/addin/b.ts': 'export const b = 1;\n',
+      'src/addin/api/client.ts': 'export const client = 1;\n',
+      'src/shared/s.ts': 'export const s = 1;\n',
+      'src/app/page.ts': "import { a } from '../ui/a.js';\nimport { client } from '../addin/api/client.js';\nimport { b } from '../addin/b.js';\nimport { x } from '../server/x.js';\nexport const p = [a, client, b, x];\n",
+      'src/server/x.ts': 'export const x = 1;\n',
+    });
+    const r = run(root);
+    expect(r.status).toBe(1);
+    const lines = r.stderr.trim().split('\n').slice(1);
+    expect(lines.sort()).toEqual([
+      expect.stringMatching(/^src\/app\/page\.ts:3 imports \.\.\/addin\/b\.js: the web app imports only/),
+      expect.stringMatching(/^src\/app\/page\.ts:4 imports \.\.\/server\/x\.js: the web app imports only/),
+      expect.stringMatching(/^src\/ui\/a\.ts:1 imports \.\.\/addin\/b\.js: src\/ui imports only src\/ui and src\/shared/),
+      expect.stringMatching(/^src\/ui\/c\.ts:1 imports \.\.\/app\/page\.js: src\/ui imports only/),
+    ]);
+  });
 });

@@ -117,6 +117,15 @@ const PUSH: ObjectSpec = {
   fields: { endpoint: str({ req: true, max: 2000 }), keys: obj({ p256dh: str({ req: true, min: 20, max: 200 }), auth: str({ req: true, min: 8, max: 100 }) }, false, true) },
 };
 
+const PREVIEW: ObjectSpec = {
+  closed: true,
+  fields: {
+    contactProperties: { t: 'record', stringValues: true },
+    customProperties: { t: 'record' },
+    template: { t: 'object', spec: { closed: true, fields: { subject: { t: 'string', req: true, min: 1, max: 998 }, html: { t: 'string', req: true, min: 1, max: 500_000 }, text: { t: 'string', max: 500_000 } } } },
+  },
+};
+
 const id = (valid: Param['valid']): Param => ({ valid });
 const templateId = { id: id((s) => s.template.id) };
 const contactId = { id: id((s) => s.contact.id) };
@@ -155,7 +164,7 @@ const SPECS: Record<RouteKey, Spec> = {
   'DELETE /api/v1/emails/:id': { write: true, params: templateId },
   'POST /api/v1/emails/:id/publish': { write: true, params: templateId },
   'POST /api/v1/emails/:id/preview': { write: false, params: templateId, anyBody: true },
-  'GET /api/v1/contacts': { write: false, query: ['email', 'after', 'limit'] },
+  'GET /api/v1/contacts': { write: false, query: ['email', 'q', 'after', 'limit'] },
   'POST /api/v1/contacts': {
     write: true,
     body: {
@@ -180,7 +189,7 @@ const SPECS: Record<RouteKey, Spec> = {
   'POST /api/v1/logged-emails': { write: true, bodies: (s) => loggedEmailBodies(s.email) },
   'GET /api/v1/logged-emails/:id': { write: false, params: { id: id((s) => s.loggedEmail.id) } },
   'GET /api/v1/attachments/:id': { write: false, params: { id: id((s) => s.loggedEmail.attachmentId) } },
-  'GET /api/v1/tracked-emails': { write: false, query: ['internetMessageId', 'after', 'limit'] },
+  'GET /api/v1/tracked-emails': { write: false, query: ['internetMessageId', 'q', 'after', 'limit'] },
   'POST /api/v1/tracked-emails': {
     write: true,
     body: {
@@ -255,7 +264,35 @@ const SPECS: Record<RouteKey, Spec> = {
     query: ['recipient', 'campaignId', 'eventType', 'startTimestamp', 'endTimestamp', 'offset', 'limit', 'excludeFilteredEvents'],
   },
   'GET /email/public/v1/campaigns/:campaignId': { write: false, params: { campaignId: id((s) => s.smtpToken.campaignId) } },
+  'POST /api/v1/emails/:id/send-test': { write: true, params: templateId, body: { spec: PREVIEW, valid: () => ({}) } },
+  'GET /api/v1/messages': { write: false, query: ['status', 'recipient', 'after', 'limit'] },
+  'GET /api/v1/messages/:id': { write: false, params: { id: id((s) => s.messageId) } },
+  'GET /api/v1/suppressions': { write: false, query: ['email', 'after', 'limit'] },
+  'POST /api/v1/suppressions': {
+    write: true,
+    body: {
+      spec: { closed: true, fields: { email: str({ req: true, min: 3, max: 320 }), detail: str({ max: 500 }) } },
+      valid: () => ({ email: 'fuzz-suppressed@fuzz.test' }),
+      semantic: () => fc.string({ minLength: 3, maxLength: 320 }).filter((e) => !isAddress(e.trim().toLowerCase())).map((email) => ({ email })),
+    },
+  },
+  'DELETE /api/v1/suppressions/:email': { write: true, params: { email: id((s) => s.suppressedEmail) } },
+  'GET /api/v1/server': { write: false },
+  'GET /api/v1/activity': { write: false, query: ['filtered', 'after', 'limit'] },
+  'GET /api/v1/domains': { write: false },
+  'POST /api/v1/domains': {
+    write: true,
+    body: {
+      spec: { closed: true, fields: { domain: str({ req: true, min: 1, max: 253 }), selector: str({ min: 1, max: 63 }) } },
+      valid: () => ({ domain: 'fuzz-new.test' }),
+      // Unicode names are taken (as punycode), so the generated non-domains are not used here.
+      semantic: () => fc.constantFrom('not a domain', 'ex ample.com', '-a.test', 'a..b.test', 'localhost', '.', 'a.1', `${'x'.repeat(250)}.test`, 'a_b.test').map((domain) => ({ domain })),
+    },
+  },
+  'GET /api/v1/domains/:domain': { write: false, params: { domain: id((s) => s.domain) } },
+  'DELETE /api/v1/domains/:domain': { write: true, params: { domain: id((s) => s.domain) } },
 };
+
 
 function CONTACT_PATCH(): ObjectSpec {
   const { email: _e, ...fields } = CONTACT.fields;
@@ -334,7 +371,7 @@ describe.each(BACKENDS)('REST fuzzing on %s', (backend) => {
     server = await startServer(tdb, { RELAY_URL: sink.url, API_RATE_LIMIT: '1000000' });
     [routes, seeded] = await Promise.all([registeredRoutes(), seedAccount(server, sink, 'fuzz')]);
     database = await tdb.open();
-    allIds = [seeded.userId, seeded.template.id, seeded.template.campaignId, seeded.smtpToken.id, seeded.smtpToken.campaignId, seeded.sendStatusId, seeded.contact.id, seeded.loggedEmail.id, seeded.loggedEmail.attachmentId, seeded.tracked.id, seeded.notificationId];
+    allIds = [seeded.messageId, seeded.suppressedEmail, seeded.domain, seeded.userId, seeded.template.id, seeded.template.campaignId, seeded.smtpToken.id, seeded.smtpToken.campaignId, seeded.sendStatusId, seeded.contact.id, seeded.loggedEmail.id, seeded.loggedEmail.attachmentId, seeded.tracked.id, seeded.notificationId];
     await settledFingerprint(database);
   }, 90_000);
   afterAll(async () => {

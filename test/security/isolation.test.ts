@@ -71,6 +71,18 @@ const CASES: Record<RouteKey, Case> = {
   'POST /marketing/v3/transactional/single-email/send': { kind: 'write' },
   'GET /marketing/v3/email/send-statuses/:statusId': { kind: 'id', ids: (o) => [{ statusId: o.sendStatusId }], mine: (s) => ({ statusId: s.sendStatusId }) },
   'GET /email/public/v1/events': { kind: 'read', shows: (s) => `rcpt@${s.marker}.test` },
+  'POST /api/v1/emails/:id/send-test': { kind: 'id', ids: (o) => [{ id: o.template.id }], body: () => ({}) },
+  'GET /api/v1/messages': { kind: 'read', shows: (s) => `rcpt@${s.marker}.test` },
+  'GET /api/v1/messages/:id': { kind: 'id', ids: (o) => [{ id: o.messageId }], mine: (s) => ({ id: s.messageId }) },
+  'GET /api/v1/suppressions': { kind: 'read', shows: (s) => s.suppressedEmail },
+  'POST /api/v1/suppressions': { kind: 'write' },
+  'DELETE /api/v1/suppressions/:email': { kind: 'id', ids: (o) => [{ email: o.suppressedEmail }] },
+  'GET /api/v1/server': { kind: 'read' },
+  'GET /api/v1/activity': { kind: 'read', shows: (s) => `${s.marker} tracked` },
+  'GET /api/v1/domains': { kind: 'read', shows: (s) => s.domain },
+  'POST /api/v1/domains': { kind: 'write' },
+  'GET /api/v1/domains/:domain': { kind: 'id', ids: (o) => [{ domain: o.domain }], mine: (s) => ({ domain: s.domain }) },
+  'DELETE /api/v1/domains/:domain': { kind: 'id', ids: (o) => [{ domain: o.domain }] },
   'GET /email/public/v1/campaigns/:campaignId': {
     kind: 'id',
     ids: (o) => [{ campaignId: o.smtpToken.campaignId }, { campaignId: o.template.campaignId }],
@@ -86,6 +98,8 @@ const LOOKUPS: Array<{ path: (o: Seeded) => string; list: string }> = [
   { path: (o) => `/email/public/v1/events?recipient=${encodeURIComponent(`rcpt@${o.marker}.test`)}`, list: 'events' },
   { path: (o) => `/marketing/v3/transactional/smtp-tokens?emailCampaignId=${o.smtpToken.campaignId}`, list: 'results' },
   { path: (o) => `/marketing/v3/transactional/smtp-tokens?campaignName=${encodeURIComponent(`${o.marker} smtp campaign`)}`, list: 'results' },
+  { path: (o) => `/api/v1/messages?recipient=${encodeURIComponent(`rcpt@${o.marker}.test`)}`, list: 'results' },
+  { path: (o) => `/api/v1/suppressions?email=${encodeURIComponent(o.suppressedEmail)}`, list: 'results' },
 ];
 
 /** Strings that identify the other account's data: none may appear in the caller's answers. */
@@ -102,6 +116,7 @@ function secretsOf(o: Seeded): string[] {
     o.tracked.id,
     o.notificationId,
     o.accessToken,
+    o.messageId,
   ];
 }
 
@@ -258,6 +273,10 @@ describe.each(BACKENDS)('account isolation on %s', (backend) => {
     r = await bodyOf(await server.api('/api/v1/logged-emails', { method: 'POST', token: a.accessToken, body: form }));
     expect(r.status, r.text).toBe(201);
     expect(leaked(r.text.replaceAll(b.loggedEmail.internetMessageId, '').replaceAll(b.contact.email, ''), b)).toEqual([]);
+    // Their sending domain cannot be added to this account; their suppression is not touched by adding the same address here.
+    r = await bodyOf(await post('/api/v1/domains', { domain: b.domain }));
+    expect(r.status, r.text).toBe(409);
+    expect((await post('/api/v1/suppressions', { email: b.suppressedEmail })).status).toBe(201);
     // Writes of the caller's own: new token, template, settings, subscription.
     expect((await post('/marketing/v3/transactional/smtp-tokens', { campaignName: 'a2', createContact: false })).status).toBe(201);
     expect((await post('/api/v1/emails', templateBody)).status).toBe(201);

@@ -22,6 +22,10 @@ export interface Seeded {
   tracked: { id: string; pixel: string; link: string };
   notificationId: string;
   pushEndpoint: string;
+  /** The web app's transactional views: a message copy's id, a suppressed address, a sending domain. */
+  messageId: string;
+  suppressedEmail: string;
+  domain: string;
 }
 
 async function json(res: Response, status: number): Promise<Record<string, unknown>> {
@@ -145,8 +149,20 @@ export async function seedAccount(server: RunningServer, sink: Sink, account: st
   const pushEndpoint = `http://127.0.0.1:9/push/${marker}`;
   await json(await api('/api/v1/push/subscriptions', { method: 'POST', json: { endpoint: pushEndpoint, keys: { p256dh: 'B'.repeat(87), auth: 'A'.repeat(22) } } }), 201);
 
+  const messageId = await until('the SMTP message in the list', async () => {
+    const list = await json(await api(`/api/v1/messages?recipient=${encodeURIComponent(`rcpt@${marker}.test`)}`), 200);
+    return (list.results as Array<{ id: string }>)[0]?.id;
+  });
+  const suppressedEmail = `blocked@${marker}.test`;
+  await json(await api('/api/v1/suppressions', { method: 'POST', json: { email: suppressedEmail, detail: `${marker} asked` } }), 201);
+  const domain = `dkim.${marker}.test`;
+  await json(await api('/api/v1/domains', { method: 'POST', json: { domain } }), 201);
+
   return {
     account,
+    messageId,
+    suppressedEmail,
+    domain,
     accountId: String((me.account as { id: string }).id),
     email,
     userId: user.id,

@@ -87,22 +87,29 @@ export function toApiError(e: unknown): ApiError {
   return new ApiError(message, status === 401 ? 'unauthorized' : 'http', status, body?.correlationId);
 }
 
-export function createApi(config: ApiConfig): MailbeaconApi {
-  const backendUrl = normalizeBackendUrl(config.backendUrl);
+/** One authenticated request, its failure as an ApiError. The web app (src/app/api.ts) builds its calls on it too. */
+export type Requester = <T>(options: AxiosRequestConfig) => Promise<T>;
+
+/** Requests to the backend with the access token; without one (the web app signed in by cookie) none is sent. */
+export function createRequester(config: ApiConfig): Requester {
   const http: AxiosInstance = axios.create({
-    baseURL: backendUrl,
+    baseURL: normalizeBackendUrl(config.backendUrl),
     adapter: 'fetch',
     timeout: config.timeoutMs ?? 10_000,
-    headers: { Authorization: `Bearer ${config.accessToken}` },
+    headers: config.accessToken ? { Authorization: `Bearer ${config.accessToken}` } : {},
   });
-
-  async function request<T>(options: AxiosRequestConfig): Promise<T> {
+  return async <T>(options: AxiosRequestConfig): Promise<T> => {
     try {
       return (await http.request<T>(options)).data;
     } catch (e) {
       throw toApiError(e);
     }
-  }
+  };
+}
+
+export function createApi(config: ApiConfig): MailbeaconApi {
+  const backendUrl = normalizeBackendUrl(config.backendUrl);
+  const request = createRequester(config);
   const get = <T>(url: string, params?: Record<string, unknown>) => request<T>({ method: 'GET', url, params });
   const send = <T>(method: 'POST' | 'PUT', url: string, data?: unknown) => request<T>({ method, url, data });
   async function orNull<T>(p: Promise<T>): Promise<T | null> {

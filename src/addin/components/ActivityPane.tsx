@@ -3,10 +3,10 @@
 import { Button, Caption1, Subtitle2 } from '@fluentui/react-components';
 import { Panel } from './Panel.js';
 import { routes } from '../api/routes.js';
-import { ActivityFeed } from './ActivityFeed.js';
+import { ActivityFeed } from '../../ui/components/ActivityFeed.js';
 import { useServices } from '../hooks/services.js';
-import { usePaneStyles } from './styles.js';
-import type { Feed } from '../hooks/useNotificationFeed.js';
+import { usePaneStyles } from '../../ui/components/styles.js';
+import type { Feed } from '../../ui/hooks/notification-feed.js';
 
 export function ActivityPane({ feed }: { feed: Feed }) {
   const { host, api } = useServices();

@@ -15,7 +15,7 @@ import { ServicesContext, type Connection, type Services } from '../hooks/servic
 import { SettingsPane } from './SettingsPane.js';
 import { SignInForm } from './SignInForm.js';
 import { StatusDot } from './StatusDot.js';
-import { useNotificationFeed, type OpenStream } from '../hooks/useNotificationFeed.js';
+import { useNotificationFeed, type OpenStream } from '../../ui/hooks/notification-feed.js';
 
 export interface AppProps {
   host: OfficeHost;

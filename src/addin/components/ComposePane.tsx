@@ -8,7 +8,7 @@ import { trackingSummary } from '../helpers/summary.js';
 import { sameJson, usePoll } from '../hooks/hooks.js';
 import { RecipientList } from './RecipientList.js';
 import { useServices } from '../hooks/services.js';
-import { usePaneStyles } from './styles.js';
+import { usePaneStyles } from '../../ui/components/styles.js';
 import { TemplatePicker } from './TemplatePicker.js';
 import { ThisEmailCard } from './ThisEmailCard.js';
 import { UnreachableBar } from './UnreachableBar.js';

@@ -5,9 +5,9 @@ import { Button, Caption1, Text } from '@fluentui/react-components';
 import type { LoggedEmailResult } from '../../shared/api.js';
 import { Email } from '../models/email.js';
 import { newTrackingId, syntheticMessageId } from '../helpers/ids.js';
-import { loggedTo } from '../helpers/labels.js';
+import { loggedTo } from '../../ui/helpers/labels.js';
 import { useServices } from '../hooks/services.js';
-import { usePaneStyles } from './styles.js';
+import { usePaneStyles } from '../../ui/components/styles.js';
 
 export function LogThisEmail({ trackingId, onLogged }: { trackingId: string | null; onLogged?(r: LoggedEmailResult): void }) {
   const { host, api } = useServices();

@@ -4,10 +4,10 @@ import { useEffect, useState } from 'react';
 import { Spinner } from '@fluentui/react-components';
 import { Email, type Envelope } from '../models/email.js';
 import { uniqueRecipients } from '../helpers/recipients.js';
-import { ContactTimeline } from './ContactTimeline.js';
+import { ReadTimeline } from './ReadTimeline.js';
 import { LogThisEmail } from './LogThisEmail.js';
 import { useServices } from '../hooks/services.js';
-import { usePaneStyles } from './styles.js';
+import { usePaneStyles } from '../../ui/components/styles.js';
 import { TrackedStatus } from './TrackedStatus.js';
 import { UnreachableBar } from './UnreachableBar.js';
 
@@ -35,7 +35,7 @@ export function ReadPane() {
       {own && <TrackedStatus trackingId={info.trackingId} internetMessageId={host.internetMessageId()} />}
       {/* A new contact made by logging shows up on the timeline at once. */}
       <LogThisEmail trackingId={info.trackingId} onLogged={() => setTimelineKey((k) => k + 1)} />
-      <ContactTimeline key={timelineKey} people={people} />
+      <ReadTimeline key={timelineKey} people={people} />
     </div>
   );
 }

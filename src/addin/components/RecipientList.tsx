@@ -1,13 +1,13 @@
 // One Persona per recipient: who they are to Mailbeacon before the email goes (docs/product.md §7, "Recipients").
 import { useEffect, useRef, useState } from 'react';
 import { Caption1, Subtitle2 } from '@fluentui/react-components';
-import { ContactLine } from './ContactLine.js';
+import { ContactLine } from '../../ui/components/ContactLine.js';
 import type { Contact } from '../../shared/api.js';
 import type { EmailAddress } from '../office/host.js';
 import { classifyRecipient, recipientStatus } from '../helpers/recipients.js';
 import { useServices } from '../hooks/services.js';
-import { useNow } from '../hooks/hooks.js';
-import { usePaneStyles } from './styles.js';
+import { useNow } from '../../ui/hooks/now.js';
+import { usePaneStyles } from '../../ui/components/styles.js';
 
 /** Looked-up contacts by lower-cased address: missing while loading, null when not a contact,
  *  undefined when the lookup failed (nothing is claimed about them then). */

@@ -6,7 +6,7 @@ import type { UserSettings, UserSettingsUpdate } from '../../shared/api.js';
 import { effectiveSettings } from '../models/session.js';
 import { ipProblem, neverLogProblem } from '../helpers/settings-checks.js';
 import { useServices } from '../hooks/services.js';
-import { usePaneStyles } from './styles.js';
+import { usePaneStyles } from '../../ui/components/styles.js';
 import { TagListInput } from './TagListInput.js';
 
 const merged = (s: UserSettings, u: UserSettingsUpdate): UserSettings => effectiveSettings({ ...s, ...u, notifications: { ...s.notifications, ...u.notifications } });

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { Button, Caption1, Field, Input, MessageBar, MessageBarBody, Subtitle2, Text } from '@fluentui/react-components';
 import { ApiError, createApi, normalizeBackendUrl, type ApiConfig, type MailbeaconApi } from '../api/client.js';
 import type { Session } from '../models/session.js';
-import { usePaneStyles } from './styles.js';
+import { usePaneStyles } from '../../ui/components/styles.js';
 
 interface Props {
   defaultBackendUrl: string;

@@ -6,7 +6,7 @@ import type { Template } from '../../shared/api.js';
 import type { EmailAddress } from '../office/host.js';
 import { searchTemplates } from '../helpers/template-fields.js';
 import { useServices } from '../hooks/services.js';
-import { usePaneStyles } from './styles.js';
+import { usePaneStyles } from '../../ui/components/styles.js';
 import { TemplatePreview } from './TemplatePreview.js';
 
 const SHOWN = 5;

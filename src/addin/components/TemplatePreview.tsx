@@ -9,7 +9,7 @@ import { newTrackingId } from '../helpers/ids.js';
 import { contactProperties, templateFields } from '../helpers/template-fields.js';
 import { useContacts } from './RecipientList.js';
 import { useServices } from '../hooks/services.js';
-import { usePaneStyles } from './styles.js';
+import { usePaneStyles } from '../../ui/components/styles.js';
 
 type Status = { intent: 'success' | 'error' | 'info'; text: string } | null;
 

@@ -2,7 +2,7 @@
 import { Caption1, Subtitle2, Switch, makeStyles, tokens } from '@fluentui/react-components';
 import { Panel } from './Panel.js';
 import type { ComposeState } from '../models/item-state.js';
-import { usePaneStyles } from './styles.js';
+import { usePaneStyles } from '../../ui/components/styles.js';
 
 const useStyles = makeStyles({
   option: { display: 'flex', flexDirection: 'column' },

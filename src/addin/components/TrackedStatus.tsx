@@ -5,12 +5,12 @@ import { Caption1, Spinner, Subtitle2, Text } from '@fluentui/react-components';
 import { Panel } from './Panel.js';
 import type { TrackedEmailView } from '../../shared/api.js';
 import type { MailbeaconApi } from '../api/client.js';
-import { eventLine, trackedHeadline } from '../helpers/labels.js';
-import { relativeTime } from '../helpers/relative-time.js';
-import { useNow } from '../hooks/hooks.js';
+import { eventLine, trackedHeadline } from '../../ui/helpers/labels.js';
+import { relativeTime } from '../../ui/helpers/relative-time.js';
+import { useNow } from '../../ui/hooks/now.js';
 import { useServices } from '../hooks/services.js';
-import { usePaneStyles } from './styles.js';
-import { VerdictChip } from './VerdictChip.js';
+import { usePaneStyles } from '../../ui/components/styles.js';
+import { VerdictChip } from '../../ui/components/VerdictChip.js';
 
 export async function findTracked(api: MailbeaconApi, trackingId: string | null, internetMessageId: string | null): Promise<TrackedEmailView | null> {
   const byHeader = trackingId ? await api.getTracked(trackingId) : null;

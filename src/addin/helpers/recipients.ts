@@ -2,7 +2,7 @@
 // never-log list wins, then the user's own domain, then the contact lookup.
 import type { Contact } from '../../shared/api.js';
 import { domainOf, onNeverLogList } from '../../shared/addresses.js';
-import { relativeTime } from './relative-time.js';
+import { relativeTime } from '../../ui/helpers/relative-time.js';
 
 export type RecipientClass = 'never-log' | 'internal' | 'external';
 

@@ -31,14 +31,4 @@ export function usePoll<T>(read: () => Promise<T>, ms: number, same: (a: T, b: T
   return value;
 }
 
-/** Re-renders every `ms` so "3 min ago" stays true. */
-export function useNow(ms = 30_000): Date {
-  const [now, setNow] = useState(() => new Date());
-  useEffect(() => {
-    const t = setInterval(() => setNow(new Date()), ms);
-    return () => clearInterval(t);
-  }, [ms]);
-  return now;
-}
-
 export const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);

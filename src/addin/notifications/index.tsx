@@ -5,12 +5,13 @@ import { createRoot } from 'react-dom/client';
 import { Button, Caption1, FluentProvider, Text, Title3, makeStyles, tokens, webDarkTheme, webLightTheme } from '@fluentui/react-components';
 import { createApi } from '../api/client.js';
 import type { Session } from '../models/session.js';
-import { ActivityFeed } from '../components/ActivityFeed.js';
+import { ActivityFeed } from '../../ui/components/ActivityFeed.js';
 import { Panel } from '../components/Panel.js';
 import { SignInForm } from '../components/SignInForm.js';
 import { StatusDot } from '../components/StatusDot.js';
-import { useNotificationFeed } from '../hooks/useNotificationFeed.js';
-import { enableDesktopNotifications, permissionState, showDesktopNotification, type PushState } from './desktop-notifications.js';
+import { useNotificationFeed } from '../../ui/hooks/notification-feed.js';
+import { openNotificationStream } from '../api/stream.js';
+import { enableDesktopNotifications, permissionState, showDesktopNotification, type PushState } from '../../ui/notifications/desktop-notifications.js';
 
 const STORAGE_KEY = 'mailbeacon.companion';
 
@@ -39,7 +40,7 @@ const PUSH_WORDS: Record<PushState, string> = {
 function Feed({ session, onSignOut }: { session: Session; onSignOut(): void }) {
   const api = useMemo(() => createApi({ backendUrl: session.backendUrl, accessToken: session.accessToken }), [session]);
   const [push, setPush] = useState<PushState>(permissionState);
-  const feed = useNotificationFeed(api, undefined, (n) => void showDesktopNotification(n));
+  const feed = useNotificationFeed(api, openNotificationStream, (n) => void showDesktopNotification(n));
   const c = useStyles();
   return (
     <>

@@ -28,6 +28,12 @@ import trackedEmails from './routes/tracked-emails.js';
 import notifications from './routes/notifications.js';
 import gdprDelete from './routes/gdpr-delete.js';
 import type { ErasedAddresses } from '../lifecycle/erased.js';
+// The web app's transactional views (issue 14).
+import messages from './routes/messages.js';
+import suppressions from './routes/suppressions.js';
+import domains from './routes/domains.js';
+import serverInfo from './routes/server-info.js';
+import activity from './routes/activity.js';
 import type { Acceptor } from '../queue/accept.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { TrackingUrls } from '../tracking/tracking-urls.js';
@@ -141,6 +147,11 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     await api.register(trackedEmails, ctx);
     await api.register(notifications, ctx);
     await api.register(gdprDelete, ctx);
+    await api.register(messages, ctx);
+    await api.register(suppressions, ctx);
+    await api.register(domains, ctx);
+    await api.register(serverInfo, ctx);
+    await api.register(activity, ctx);
   }, ctx);
   return Object.assign(app as unknown as FastifyInstance, { handle: guardedListener(tracker, secured((req, res) => app.routing(req, res)), ctx.logger as FastifyBaseLogger) });
 }

@@ -2,7 +2,7 @@
 // loop — parsing and rendering templates, building a single send's message, tracking a big body.
 import type { TrackingKey } from '../config.js';
 import { compose } from '../send/compose.js';
-import { compile, compiledPublished, TemplateSyntaxError } from '../templates/engine.js';
+import { compile, compiledPublished, TemplateSyntaxError, usedTokens } from '../templates/engine.js';
 import { RenderFailure, RenderLimitExceeded, render } from '../templates/render.js';
 import { trackBody } from '../tracking/apply.js';
 import { TrackingSigner } from '../tracking/tokens.js';
@@ -20,8 +20,12 @@ export async function runJob(job: Job): Promise<Results[Job['kind']]> {
     case 'check':
       compile(job.source);
       return null;
-    case 'render':
-      return render(compile(job.source), job.scope, job.options);
+    case 'render': {
+      const compiled = compile(job.source);
+      return { ...render(compiled, job.scope, job.options), tokens: usedTokens(compiled) };
+    }
+    case 'draft-message':
+      return draftMessage(job);
     case 'message':
       return message(job);
     case 'track':
@@ -37,6 +41,14 @@ async function message(job: JobOf<'message'>): Promise<RenderedMessage> {
   if (rendered.missing.length) return { subject: rendered.subject, missing: rendered.missing, raw: null };
   const raw = await compose({ ...job.envelope, subject: rendered.subject, html: rendered.html, text: rendered.text });
   return { subject: rendered.subject, missing: [], raw };
+}
+
+/** A draft rendered as it stands (missing tokens empty) and composed, for a test send to its author. */
+async function draftMessage(job: JobOf<'draft-message'>): Promise<RenderedMessage> {
+  const rendered = render(compile(job.source), job.scope, job.options);
+  const subject = `[Test] ${rendered.subject}`;
+  const raw = await compose({ ...job.envelope, subject, html: rendered.html, text: rendered.text });
+  return { subject, missing: rendered.missing, raw };
 }
 
 export function describeError(err: unknown): JobError {

@@ -20,6 +20,8 @@ export type Job =
   | { kind: 'check'; source: Source }
   /** Parses and renders a draft (preview). */
   | { kind: 'render'; source: Source; scope: Scope; options: RenderOptions }
+  /** Renders a draft as it stands, missing tokens empty, and builds the MIME message (a test send). */
+  | { kind: 'draft-message'; source: Source; scope: Scope; options: RenderOptions; envelope: Envelope }
   /** Renders a published template for one recipient and builds the MIME message (single send). */
   | { kind: 'message'; template: Published; scope: Scope; envelope: Envelope }
   /** Rewrites the links of a big HTML body and places the pixel (tracked email). */
@@ -39,9 +41,13 @@ export type TrackedJson = { tooManyLinks: number } | { htmlJson: Uint8Array; lin
 export function trackedJson(t: TrackedBody): TrackedJson {
   return 'tooManyLinks' in t ? t : { htmlJson: Buffer.from(JSON.stringify(t.html)), links: t.links, pixelUrl: t.pixelUrl };
 }
+/** A preview: the render and every personalization token the template uses. */
+export type Previewed = Rendered & { tokens: string[] };
+
 export interface Results {
   check: null;
-  render: Rendered;
+  render: Previewed;
+  'draft-message': RenderedMessage;
   message: RenderedMessage;
   track: TrackedJson;
 }

@@ -7,10 +7,10 @@ import type { Logger } from '../logger.js';
 import type { Envelope } from '../send/compose.js';
 import { type Source, TemplateSyntaxError } from '../templates/engine.js';
 import { RENDER_LIMITS } from '../templates/limits.js';
-import { RenderFailure, RenderLimitExceeded, type Rendered, type RenderOptions, type Scope } from '../templates/render.js';
+import { RenderFailure, RenderLimitExceeded, type RenderOptions, type Scope } from '../templates/render.js';
 import type { TrackOptions } from '../tracking/apply.js';
 import { JobFailed, LimitExceeded, SandboxPool } from './pool.js';
-import type { Job, JobOf, Published, Results, TrackedJson } from './protocol.js';
+import type { Job, JobOf, Previewed, Published, Results, TrackedJson } from './protocol.js';
 
 export { LimitExceeded } from './pool.js';
 
@@ -41,9 +41,15 @@ export class Sandbox {
     await this.template({ kind: 'check', source }, 'parsed');
   }
 
-  /** A draft rendered for a preview. */
-  render(source: Source, scope: Scope, options: RenderOptions): Promise<Rendered> {
+  /** A draft rendered for a preview, with the tokens it uses. */
+  render(source: Source, scope: Scope, options: RenderOptions): Promise<Previewed> {
     return this.template({ kind: 'render', source, scope, options }, 'rendered');
+  }
+
+  /** A draft rendered as it stands (missing tokens empty) and built as MIME: a test send. */
+  async renderDraftEmail(source: Source, scope: Scope, options: RenderOptions, envelope: Envelope): Promise<RenderedEmail> {
+    const m = await this.template({ kind: 'draft-message', source, scope, options, envelope }, 'rendered');
+    return { subject: m.subject, missing: m.missing, raw: m.raw && Buffer.from(m.raw.buffer, m.raw.byteOffset, m.raw.byteLength) };
   }
 
   /** A published template rendered for one recipient and built as MIME (single send). */

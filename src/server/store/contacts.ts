@@ -2,11 +2,12 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ContactsTable, Schema } from '../db/schema.js';
 import { newId } from '../secrets.js';
+import { contains } from './search.js';
 
 export type ContactRow = Selectable<ContactsTable>;
 
 /** The legal bases a contact may carry (GDPR Art. 6(1)); null means none recorded. */
-export const LEGAL_BASES = ['LEGITIMATE_INTEREST', 'CONSENT', 'CONTRACT', 'LEGAL_OBLIGATION', 'VITAL_INTEREST', 'PUBLIC_INTEREST'] as const;
+export { LEGAL_BASES } from '../../shared/api.js';
 export const MAX_PROPERTIES = 200;
 
 export class TooManyProperties extends Error {}
@@ -55,8 +56,12 @@ export async function findContactByEmail(db: Kysely<Schema>, accountId: string, 
 }
 
 /** The account's contacts, oldest first, after the (createdAt, id) of the last one seen. */
-export async function listContacts(db: Kysely<Schema>, accountId: string, page: { after?: { createdAt: number; id: string }; limit: number }): Promise<ContactRow[]> {
+export async function listContacts(db: Kysely<Schema>, accountId: string, page: { after?: { createdAt: number; id: string }; limit: number; search?: string }): Promise<ContactRow[]> {
   let q = db.selectFrom('contacts').selectAll().where('account_id', '=', accountId);
+  if (page.search) {
+    const search = page.search;
+    q = q.where((eb) => eb.or([contains('email', search), contains('name', search)]));
+  }
   if (page.after) {
     const { createdAt, id } = page.after;
     q = q.where((eb) => eb.or([eb('created_at', '>', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '>', id)])]));

@@ -13,11 +13,20 @@ export async function addSendingDomain(db: Kysely<Schema>, d: Omit<SendingDomain
   return db.transaction().execute(async (trx) => {
     const existing = await getSendingDomain(trx, d.domain);
     if (existing?.account_id && existing.account_id !== d.account_id) return { ownedBy: existing.account_id };
-    await trx
+    // The update applies only to a domain this account (or nobody) owns: when another account's insert
+    // won a race after the check above, nothing changes hands and no row comes back.
+    const written = await trx
       .insertInto('sending_domains')
       .values({ ...d, created_at: Date.now() })
-      .onConflict((oc) => oc.column('domain').doUpdateSet({ selector: d.selector, private_key: d.private_key, public_key: d.public_key, account_id: d.account_id }))
-      .execute();
+      .onConflict((oc) =>
+        oc
+          .column('domain')
+          .doUpdateSet({ selector: d.selector, private_key: d.private_key, public_key: d.public_key, account_id: d.account_id })
+          .where((eb) => eb.or([eb('sending_domains.account_id', '=', d.account_id), eb('sending_domains.account_id', 'is', null)])),
+      )
+      .returning('account_id')
+      .executeTakeFirst();
+    if (!written) return { ownedBy: (await getSendingDomain(trx, d.domain))?.account_id ?? 'another account' };
     return {};
   });
 }
@@ -43,7 +52,10 @@ export async function listSendingDomains(db: Kysely<Schema>, accountId?: string)
   return q.orderBy('sending_domains.domain').execute();
 }
 
-export async function removeSendingDomain(db: Kysely<Schema>, domain: string): Promise<boolean> {
-  const res = await db.deleteFrom('sending_domains').where('domain', '=', domain.toLowerCase()).executeTakeFirst();
+/** Removes the domain (only when `accountId` owns it, if given); false when there was none to remove. */
+export async function removeSendingDomain(db: Kysely<Schema>, domain: string, accountId?: string): Promise<boolean> {
+  let q = db.deleteFrom('sending_domains').where('domain', '=', domain.toLowerCase());
+  if (accountId !== undefined) q = q.where('account_id', '=', accountId);
+  const res = await q.executeTakeFirst();
   return Number(res.numDeletedRows) > 0;
 }

@@ -3,20 +3,9 @@
 // getAccountSettings for privacy and the custom tracking domain.
 import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
-import { DEFAULT_SETTINGS, type UserSettings, type UserSettingsUpdate } from '../../shared/api.js';
+import { type AccountSettings, DEFAULT_SETTINGS, type UserSettings, type UserSettingsUpdate } from '../../shared/api.js';
 
-export interface AccountSettings {
-  name: string;
-  /** Addresses and domains never logged for anyone in the account. */
-  neverLog: string[];
-  /** Logging creates contacts for unknown recipients. */
-  createContacts: boolean;
-  /** Contacts without a legal basis are tracked anonymously (docs/product.md §5). */
-  privacy: boolean;
-  trackingDomain: string | null;
-  /** Days events, bodies, delivery logs and logged emails are kept (lifecycle/retention.ts). */
-  retentionDays: number;
-}
+export type { AccountSettings };
 
 export type AccountSettingsUpdate = Partial<Omit<AccountSettings, 'name'>>;
 

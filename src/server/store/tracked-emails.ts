@@ -3,6 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Schema, TrackedEmailsTable } from '../db/schema.js';
 import type { EngagementEvent, TrackedEmailView, Verdict } from '../../shared/api.js';
 import { isLoopback } from '../../shared/ip-ranges.js';
+import { contains } from './search.js';
 
 export type TrackedEmailRow = Selectable<TrackedEmailsTable>;
 
@@ -68,9 +69,13 @@ export async function getTrackedEmail(db: Kysely<Schema>, owner: { accountId: st
 export async function listTrackedEmails(
   db: Kysely<Schema>,
   owner: { accountId: string; userId: string },
-  f: { internetMessageId?: string; before?: { createdAt: number; id: string }; limit: number },
+  f: { internetMessageId?: string; search?: string; before?: { createdAt: number; id: string }; limit: number },
 ): Promise<TrackedEmailRow[]> {
   let q = db.selectFrom('tracked_emails').selectAll().where('account_id', '=', owner.accountId).where('user_id', '=', owner.userId);
+  if (f.search) {
+    const search = f.search;
+    q = q.where((eb) => eb.or([contains('subject', search), contains('recipients', search)]));
+  }
   if (f.internetMessageId) q = q.where('internet_message_id', '=', f.internetMessageId);
   if (f.before) {
     const { createdAt, id } = f.before;

@@ -49,6 +49,21 @@ export function engineFor(part: Part): Liquid {
   return part === 'html' ? escaping : plain;
 }
 
+/**
+ * The personalization tokens a compiled template reads (`contact.firstname`, `custom.order_id`), in
+ * order of first use, from LiquidJS's static analysis of the parsed parts: names inside `if`, `for` and
+ * filters count, loop variables and `assign`ed names do not.
+ */
+export function usedTokens(compiled: Compiled): string[] {
+  const found = new Set<string>();
+  for (const part of [compiled.subject, compiled.html, compiled.text ?? []]) {
+    for (const [root, name] of plain.globalVariableSegmentsSync(part)) {
+      if ((root === 'contact' || root === 'custom') && typeof name === 'string') found.add(`${root}.${name}`);
+    }
+  }
+  return [...found];
+}
+
 /** LiquidJS reports several errors as one; these are the single ones. */
 export function flattenErrors(err: unknown): Error[] {
   const e = err as Error & { errors?: unknown[] };

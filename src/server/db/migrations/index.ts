@@ -11,6 +11,7 @@ import { changes } from './0006_changes.js';
 import { domainOwner } from './0007_domain_owner.js';
 import { loginThrottle } from './0008_login_throttle.js';
 import { lifecycle } from './0012_lifecycle.js';
+import { app } from './0013_app.js';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   const t = columnTypes(dialect);
@@ -24,5 +25,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0007_domain_owner': domainOwner(),
     '0008_login_throttle': loginThrottle(t),
     '0012_lifecycle': lifecycle(t),
+    '0013_app': app(),
   };
 }

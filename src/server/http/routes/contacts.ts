@@ -61,8 +61,8 @@ export default async function contacts(fastify: FastifyInstance, ctx: AppContext
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const db = ctx.database.db;
 
-  /** The contact with this address (`?email=`, 0 or 1 results), or all of the account's contacts, paged. */
-  app.get(BASE, { schema: { querystring: Type.Object({ email: Type.Optional(Type.String({ maxLength: 320 })), ...Paging }) } }, async (request): Promise<Page<Contact>> => {
+  /** The contact with this address (`?email=`, 0 or 1 results), or the account's contacts (those whose address or name contains `q`), paged. */
+  app.get(BASE, { schema: { querystring: Type.Object({ email: Type.Optional(Type.String({ maxLength: 320 })), q: Type.Optional(Type.String({ maxLength: 200 })), ...Paging }) } }, async (request): Promise<Page<Contact>> => {
     const { accountId } = request.principal;
     const q = request.query;
     if (q.email !== undefined) {
@@ -72,7 +72,7 @@ export default async function contacts(fastify: FastifyInstance, ctx: AppContext
     const limit = q.limit ?? 20;
     const after = q.after === undefined ? undefined : decodeCursor(q.after);
     if (q.after !== undefined && (!after || after.length !== 2 || !/^\d{1,15}$/.test(after[0]))) throw badCursor();
-    const rows = await listContacts(db, accountId, { after: after && { createdAt: Number(after[0]), id: after[1] }, limit: limit + 1 });
+    const rows = await listContacts(db, accountId, { after: after && { createdAt: Number(after[0]), id: after[1] }, limit: limit + 1, search: q.q?.trim() || undefined });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {

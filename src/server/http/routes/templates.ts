@@ -6,7 +6,8 @@ import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
 import { ApiError, invalid, notFound } from '../../errors.js';
 import { decodePosition, encodeCursor } from '../paging.js';
-import type { PreviewResult, Template } from '../../../shared/api.js';
+import type { PreviewResult, SendTestResult, Template } from '../../../shared/api.js';
+import { sendTest } from '../../send/test-send.js';
 import { createTemplate, deleteTemplate, getTemplate, listTemplates, publishTemplate, type TemplateDraft, type TemplateRow, updateTemplate } from '../../store/templates.js';
 import type { Sandbox } from '../../sandbox/sandbox.js';
 import { type Source, TemplateSyntaxError } from '../../templates/engine.js';
@@ -51,9 +52,24 @@ const PreviewBody = Type.Object(
   {
     contactProperties: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 65_536 }), { maxProperties: 500 })),
     customProperties: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { maxProperties: 500 })),
+    // The editor's unsaved subject, HTML and text, rendered instead of the stored draft (the web app's live preview).
+    template: Type.Optional(Type.Object({ subject: fields.subject, html: fields.html, text: Type.Optional(fields.text) }, { additionalProperties: false })),
   },
   { additionalProperties: false },
 );
+
+/** What a preview or test renders: the editor's unsaved parts when given, else the stored draft. */
+function sourceOf(t: TemplateRow, given: { subject: string; html: string; text?: string | null } | undefined): Source {
+  if (!given) return { subject: t.subject, html: t.html, text: t.text };
+  return { subject: given.subject, html: given.html, text: given.text ? given.text : null };
+}
+
+/** A render's failure as the 400 the editor shows under its preview. */
+function renderRefusal(t: TemplateRow, err: unknown): unknown {
+  if (err instanceof TemplateSyntaxError) return invalid(`The ${err.part} is not a valid template: ${err.message}`, `template.${err.part}`);
+  if (err instanceof RenderFailure) return new ApiError(400, 'VALIDATION_ERROR', `Template ${t.id}: ${err.message}`);
+  return err;
+}
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 
@@ -191,17 +207,28 @@ export default async function templates(fastify: FastifyInstance, ctx: AppContex
     return templateView(t);
   });
 
-  /** Renders the current draft with the given properties; tokens without a value render empty and are listed. */
+  /** Renders the current draft (or the editor's unsaved `template`) with the given properties; tokens without a value render empty and are listed. */
   app.post(`${BASE}/:id/preview`, { schema: { params: Params, body: Type.Optional(PreviewBody) } }, async (request): Promise<PreviewResult> => {
     const t = await find(request.principal.accountId, request.params.id);
     const body = request.body ?? {};
     try {
-      const source = { subject: t.subject, html: t.html, text: t.text };
       const scope = { contact: body.contactProperties ?? {}, custom: body.customProperties ?? {} };
-      return await ctx.sandbox.render(source, scope, { marketing: t.subscription_type === 'MARKETING', lenient: true });
+      return await ctx.sandbox.render(sourceOf(t, body.template), scope, { marketing: t.subscription_type === 'MARKETING', lenient: true });
     } catch (err) {
-      if (err instanceof RenderFailure) throw new ApiError(400, 'VALIDATION_ERROR', `Template ${t.id}: ${err.message}`);
-      throw err;
+      throw renderRefusal(t, err);
+    }
+  });
+
+  /** Sends the current draft (or the editor's unsaved `template`), rendered with the given properties, to the caller's own address (tokens without a value render empty). */
+  app.post(`${BASE}/:id/send-test`, { schema: { params: Params, body: Type.Optional(PreviewBody) } }, async (request): Promise<SendTestResult> => {
+    const t = await find(request.principal.accountId, request.params.id);
+    const body = request.body ?? {};
+    try {
+      const sent = await sendTest(ctx, request.principal, t, sourceOf(t, body.template), body);
+      request.log.info({ templateId: t.id }, 'template test sent');
+      return sent;
+    } catch (err) {
+      throw renderRefusal(t, err);
     }
   });
 }

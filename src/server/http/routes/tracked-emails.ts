@@ -81,13 +81,14 @@ export default async function trackedEmails(fastify: FastifyInstance, ctx: AppCo
       .send(withJsonField(result, 'html', tracked.htmlJson));
   });
 
-  /** The user's tracked emails, newest first; `internetMessageId` finds one from the read pane. */
+  /** The user's tracked emails, newest first; `internetMessageId` finds one from the read pane, `q` those whose subject or recipients contain it. */
   app.get(
     '/api/v1/tracked-emails',
     {
       schema: {
         querystring: Type.Object({
           internetMessageId: Type.Optional(Type.String({ maxLength: 1000 })),
+          q: Type.Optional(Type.String({ maxLength: 200 })),
           after: Type.Optional(Type.String({ maxLength: 200 })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
         }),
@@ -100,6 +101,7 @@ export default async function trackedEmails(fastify: FastifyInstance, ctx: AppCo
       if (q.after !== undefined && !cursor) throw invalid('after is not a cursor this API gave out.', 'after');
       const rows = await listTrackedEmails(db, owner(request.principal), {
         internetMessageId: q.internetMessageId,
+        search: q.q?.trim() || undefined,
         before: cursor && { createdAt: Number(cursor[0]), id: cursor[1] },
         limit: limit + 1,
       });

@@ -1,12 +1,25 @@
-// History plus the live stream of opens and clicks, for the Activity tab and the companion page.
+// History plus the live stream of opens and clicks, for the add-in's Activity tab, the companion page
+// and the web app's Activity page. The stream is opened by the caller's `open` (the add-in's
+// EventSource wrapper, or a fake in tests).
 import { useEffect, useState } from 'react';
 import type { NotificationItem } from '../../shared/api.js';
-import type { MailbeaconApi } from '../api/client.js';
-import { openNotificationStream } from '../api/stream.js';
 import { mergeFeed } from '../helpers/feed.js';
-import type { Connection } from './services.js';
 
-export type OpenStream = typeof openNotificationStream;
+export interface Connection {
+  status: 'connected' | 'reconnecting' | 'offline' | 'unknown';
+  reason?: string;
+}
+
+export type OpenStream = (
+  url: string,
+  handlers: { onItem(item: NotificationItem): void; onStatus(status: 'connecting' | 'connected' | 'reconnecting' | 'offline', reason?: string): void; onReopened?(): void },
+) => () => void;
+
+/** The two calls the feed needs (both API clients have them). */
+export interface FeedApi {
+  notifications(): Promise<NotificationItem[]>;
+  streamUrl(): string;
+}
 
 export interface Feed {
   items: NotificationItem[];
@@ -15,7 +28,7 @@ export interface Feed {
   connection: Connection;
 }
 
-export function useNotificationFeed(api: MailbeaconApi, open: OpenStream = openNotificationStream, onLive?: (n: NotificationItem) => void): Feed {
+export function useNotificationFeed(api: FeedApi, open: OpenStream, onLive?: (n: NotificationItem) => void): Feed {
   const [items, setItems] = useState<NotificationItem[]>([]);
   const [latest, setLatest] = useState<NotificationItem | null>(null);
   const [connection, setConnection] = useState<Connection>({ status: 'unknown' });

@@ -1,9 +1,14 @@
-// Desktop notifications for the companion page: the Notification API while the page is open, and
-// Web Push through the service worker (sw.js) for when it is not. A notification's tag is the event's
+// Desktop notifications for the web app's Activity page and the companion page: the Notification API
+// while the page is open, and Web Push through the service worker for when it is not. A notification's tag is the event's
 // id, so the page and the worker showing the same event leave one notification, not two.
-import type { NotificationItem } from '../../shared/api.js';
-import type { MailbeaconApi } from '../api/client.js';
+import type { NotificationItem, PushKey, PushSubscriptionInput } from '../../shared/api.js';
 import { shortUrl } from '../helpers/labels.js';
+
+/** The two calls Web Push needs (both API clients have them). */
+export interface PushApi {
+  pushKey(): Promise<PushKey>;
+  subscribePush(input: PushSubscriptionInput): Promise<unknown>;
+}
 
 export type PushState = 'unsupported' | 'denied' | 'off' | 'on';
 
@@ -28,14 +33,14 @@ export function keyBytes(base64url: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/** Asks for permission, then subscribes this browser to Web Push when it can. */
-export async function enableDesktopNotifications(api: MailbeaconApi): Promise<{ state: PushState; push: boolean }> {
+/** Asks for permission, then subscribes this browser to Web Push when it can, through the worker at `workerUrl`. */
+export async function enableDesktopNotifications(api: PushApi, workerUrl = 'sw.js'): Promise<{ state: PushState; push: boolean }> {
   if (typeof Notification === 'undefined') return { state: 'unsupported', push: false };
   const permission = await Notification.requestPermission();
   if (permission !== 'granted') return { state: permission === 'denied' ? 'denied' : 'off', push: false };
   if (!('serviceWorker' in navigator) || typeof PushManager === 'undefined') return { state: 'on', push: false };
   try {
-    const registration = await navigator.serviceWorker.register('sw.js');
+    const registration = await navigator.serviceWorker.register(workerUrl);
     const { publicKey } = await api.pushKey();
     const subscription = (await registration.pushManager.getSubscription()) ?? (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) }));
     const json = subscription.toJSON() as { endpoint: string; keys: { p256dh: string; auth: string } };
@@ -52,6 +57,6 @@ export async function showDesktopNotification(n: NotificationItem): Promise<void
   if (permissionState() !== 'on') return;
   const { title, ...options } = notificationOptions(n);
   const registration = 'serviceWorker' in navigator ? await navigator.serviceWorker.getRegistration().catch(() => undefined) : undefined;
-  if (registration) await registration.showNotification(title, { ...options, icon: 'assets/icon-80.png' });
-  else new Notification(title, { ...options, icon: 'assets/icon-80.png' });
+  if (registration) await registration.showNotification(title, { ...options, icon: '/assets/icon-80.png' });
+  else new Notification(title, { ...options, icon: '/assets/icon-80.png' });
 }

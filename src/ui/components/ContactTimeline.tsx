@@ -1,32 +1,18 @@
-// A contact's card and timeline (docs/product.md §7, "Any mail"): logged emails with attachment chips, sends,
-// opens and clicks, newest first, loading more as the user scrolls.
+// A contact's timeline (docs/product.md §7 "Any mail", §10 contacts): logged emails with attachment chips,
+// sends, opens and clicks, newest first, loading more as the user scrolls. The add-in's read pane and the
+// web app's contact page both show this one; each passes how to read a page.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { Button, Caption1, Spinner, Subtitle2, Text, makeStyles, tokens } from '@fluentui/react-components';
+import { Button, Caption1, Link, Spinner, Text, makeStyles, tokens } from '@fluentui/react-components';
 import { AttachRegular } from '@fluentui/react-icons';
-import { ContactLine } from './ContactLine.js';
-import type { TimelineEntry } from '../../shared/api.js';
-import type { EmailAddress } from '../office/host.js';
+import type { AttachmentRef, Page, TimelineEntry } from '../../shared/api.js';
 import { timelineLine } from '../helpers/labels.js';
 import { relativeTime } from '../helpers/relative-time.js';
-import { useNow } from '../hooks/hooks.js';
-import { useContacts } from './RecipientList.js';
-import { useServices } from '../hooks/services.js';
+import { useNow } from '../hooks/now.js';
 import { usePaneStyles } from './styles.js';
 import { VerdictChip } from './VerdictChip.js';
 
 const useStyles = makeStyles({
-  // A native select and chips drawn with Fluent tokens: the full Select and Tag components cost more
-  // bundle than a choice among a few recipients and a file name deserve.
-  select: {
-    height: '32px',
-    padding: `0 ${tokens.spacingHorizontalS}`,
-    borderRadius: tokens.borderRadiusMedium,
-    border: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke1}`,
-    backgroundColor: tokens.colorNeutralBackground1,
-    color: tokens.colorNeutralForeground1,
-    fontFamily: tokens.fontFamilyBase,
-    fontSize: tokens.fontSizeBase300,
-  },
+  // Chips drawn with Fluent tokens: the Tag component costs more bundle than a file name deserves.
   chips: { listStyleType: 'none', padding: 0, margin: `${tokens.spacingVerticalXS} 0 0`, display: 'flex', flexWrap: 'wrap', gap: tokens.spacingHorizontalXS },
   chip: {
     display: 'inline-block',
@@ -40,47 +26,15 @@ const useStyles = makeStyles({
 
 const kb = (n: number) => (n < 1024 * 1024 ? `${Math.max(1, Math.round(n / 1024))} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`);
 
-export function ContactTimeline({ people }: { people: EmailAddress[] }) {
-  const s = usePaneStyles();
-  const c = useStyles();
-  const [index, setIndex] = useState(0);
-  const person = people[Math.min(index, people.length - 1)];
-  const address = person?.address.toLowerCase() ?? '';
-  const contacts = useContacts(address ? [address] : []);
-  const contact = contacts.get(address);
-  if (!person) return null;
-  return (
-    <section className={s.section} aria-labelledby="mb-timeline">
-      <Subtitle2 as="h2" id="mb-timeline" className={s.heading}>
-        Timeline
-      </Subtitle2>
-      {people.length > 1 && (
-        <select aria-label="Contact" className={c.select} value={String(index)} onChange={(e) => setIndex(Number(e.target.value))}>
-          {people.map((p, i) => (
-            <option key={p.address} value={i}>
-              {p.name ? `${p.name} <${p.address}>` : p.address}
-            </option>
-          ))}
-        </select>
-      )}
-      {!contacts.has(address) ? (
-        <Spinner size="tiny" label="Looking up the contact…" />
-      ) : contact === undefined ? (
-        <Caption1 className={s.muted}>The timeline is unavailable right now.</Caption1>
-      ) : contact === null ? (
-        <Caption1 className={s.muted}>{person.address} is not a contact yet. Log an email to add them.</Caption1>
-      ) : (
-        <>
-          <ContactLine name={contact.name || contact.email} colourKey={contact.email} secondary={[contact.email, contact.properties.company].filter(Boolean).join(' · ')} />
-          <TimelineList key={contact.id} contactId={contact.id} />
-        </>
-      )}
-    </section>
-  );
+interface Props {
+  contactId: string;
+  /** One page of the contact's timeline (`GET /api/v1/contacts/{id}/timeline`). */
+  loadPage: (contactId: string, after?: string) => Promise<Page<TimelineEntry>>;
+  /** Where an attachment downloads from; without it attachments are shown as chips only. */
+  attachmentHref?: (a: AttachmentRef) => string;
 }
 
-function TimelineList({ contactId }: { contactId: string }) {
-  const { api } = useServices();
+export function ContactTimeline({ contactId, loadPage, attachmentHref }: Props) {
   const s = usePaneStyles();
   const c = useStyles();
   const now = useNow();
@@ -97,7 +51,7 @@ function TimelineList({ contactId }: { contactId: string }) {
     busy.current = true;
     setLoading(true);
     try {
-      const page = await api.timeline(contactId, cursor.current);
+      const page = await loadPage(contactId, cursor.current);
       setEntries((e) => [...e, ...page.results]);
       cursor.current = page.paging?.next?.after ?? null;
       setError(null);
@@ -107,7 +61,7 @@ function TimelineList({ contactId }: { contactId: string }) {
       busy.current = false;
       setLoading(false);
     }
-  }, [api, contactId]);
+  }, [loadPage, contactId]);
 
   useEffect(() => {
     void loadMore();
@@ -138,7 +92,15 @@ function TimelineList({ contactId }: { contactId: string }) {
               <ul aria-label="Attachments" className={c.chips}>
                 {t.loggedEmail.attachments.map((a) => (
                   <li key={a.id} className={c.chip}>
-                    <AttachRegular aria-hidden="true" style={{ verticalAlign: 'middle' }} /> {a.filename} · {kb(a.size)}
+                    <AttachRegular aria-hidden="true" style={{ verticalAlign: 'middle' }} />{' '}
+                    {attachmentHref ? (
+                      <Link href={attachmentHref(a)} download={a.filename}>
+                        {a.filename}
+                      </Link>
+                    ) : (
+                      a.filename
+                    )}{' '}
+                    · {kb(a.size)}
                   </li>
                 ))}
               </ul>

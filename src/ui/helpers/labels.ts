@@ -23,8 +23,9 @@ export function trackedHeadline(v: Pick<TrackedEmailView, 'opens' | 'clicks'>): 
 export const shortUrl = (url: string) => url.replace(/^https?:\/\//i, '').replace(/\/$/, '');
 
 /** "Ann Lee opened" + subject, or "Someone clicked acme.test/pricing in" + subject. */
-export function feedLine(n: Pick<NotificationItem, 'type' | 'who' | 'url' | 'subject'>): { lead: string; subject: string } {
+export function feedLine(n: Pick<NotificationItem, 'who' | 'url' | 'subject'> & { type: NotificationItem['type'] | 'REPLY' }): { lead: string; subject: string } {
   const who = n.who || 'Someone';
+  if (n.type === 'REPLY') return { lead: `${who} replied to`, subject: n.subject };
   if (n.type === 'CLICK') return { lead: `${who} clicked ${n.url ? shortUrl(n.url) : 'a link'} in`, subject: n.subject };
   return { lead: `${who} opened`, subject: n.subject };
 }
