@@ -34,6 +34,26 @@ export interface Config {
   serveSourceMaps: boolean;
   queue: QueueTiming;
   relayPoolSize: number;
+  /** Webhooks and channel posts (docs/product.md, Webhooks). */
+  webhooks: WebhookConfig;
+}
+
+/** How webhooks are sent (times in milliseconds). */
+export interface WebhookConfig {
+  /** WEBHOOK_ALLOW_PRIVATE: targets on loopback and private networks are allowed (development, tests). */
+  allowPrivate: boolean;
+  /** An answer (headers and body) slower than this is a failed attempt. */
+  timeout: number;
+  /** The wait before each retry; after the last one the delivery is FAILED. */
+  retrySchedule: number[];
+  /** Requests in flight to one endpoint from one process. */
+  concurrency: number;
+  /** How often the outbox is looked at for due deliveries. */
+  poll: number;
+  /** Delivery history older than this is deleted. */
+  retention: number;
+  /** DNS servers to resolve targets with instead of the system's (WEBHOOK_DNS_SERVERS). */
+  dnsServers: string[] | undefined;
 }
 
 /** How the outbound queue retries (all in milliseconds). */
@@ -158,7 +178,32 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       lease: duration('QUEUE_LEASE', 30_000),
     },
     relayPoolSize: positive('RELAY_POOL_SIZE', 5),
+    webhooks: {
+      allowPrivate: parseBool('WEBHOOK_ALLOW_PRIVATE', read('WEBHOOK_ALLOW_PRIVATE'), false),
+      timeout: duration('WEBHOOK_TIMEOUT', 10_000),
+      retrySchedule: durationList('WEBHOOK_RETRY_SCHEDULE', read('WEBHOOK_RETRY_SCHEDULE'), '5s,5m,30m,2h,5h,10h,10h'),
+      concurrency: positive('WEBHOOK_CONCURRENCY', 8),
+      poll: duration('WEBHOOK_POLL', 100),
+      retention: duration('WEBHOOK_RETENTION', 30 * 86_400_000),
+      dnsServers: parseDnsServers(read('WEBHOOK_DNS_SERVERS')),
+    },
   };
+}
+
+/** `5s,5m,30m` → [5000, 300000, 1800000]: the wait before each webhook retry (about a day in all by default). */
+function durationList(name: string, v: string | undefined, fallback: string): number[] {
+  const list = (v ?? fallback).split(',').map((d) => parseDuration(d));
+  if (!list.length || list.some((d) => d === undefined)) throw new ConfigError(name, 'a comma-separated list of durations such as 5s,5m,30m,2h', v ?? '');
+  return list as number[];
+}
+
+/** `127.0.0.1:5353,8.8.8.8`: addresses (with an optional port) of DNS servers. */
+function parseDnsServers(v: string | undefined): string[] | undefined {
+  if (v === undefined) return undefined;
+  const list = v.split(',').map((s) => s.trim());
+  const bad = list.find((s) => !isIP(s) && !isIP(s.replace(/:\d+$/, '')) && !/^\[[0-9a-f:]+\]:\d+$/i.test(s));
+  if (bad !== undefined) throw new ConfigError('WEBHOOK_DNS_SERVERS', 'a comma-separated list of DNS server addresses (127.0.0.1:5353, 8.8.8.8)', bad);
+  return list;
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };

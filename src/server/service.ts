@@ -36,6 +36,7 @@ async function applyChange(change: Change, to: { tracking: TrackingUrls; worker:
   await to.streams.changed(change);
 }
 import { Sandbox } from './sandbox/sandbox.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
 
 export interface Service {
   http: FastifyInstance;
@@ -106,7 +107,10 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   smtp.push(await listen(config.smtpPort, false));
   if (config.smtpTlsPort) smtp.push(await listen(config.smtpTlsPort, true));
 
-  const app = await buildApp({ config, database, logger, addinDir: ADDIN_DIST, acceptor, sandbox, tracking, recorder, notifier, streams, changes, vapid, draining: () => draining });
+  // Webhooks and channel posts go out from this thread (webhooks/dispatcher.ts says why).
+  const webhooks = new WebhookDispatcher({ database, config: config.webhooks, publicUrl: config.publicUrl, logger: logger.child({ component: 'webhooks' }) });
+  webhooks.start();
+  const app = await buildApp({ config, database, logger, addinDir: ADDIN_DIST, acceptor, sandbox, tracking, recorder, notifier, streams, changes, vapid, webhooks, draining: () => draining });
   await app.listen({ port: config.port, host: config.host });
   await app.ready();
   const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, app.handle);
@@ -142,6 +146,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       // Everything accepted and every hit answered is stored by now; relays in flight finish.
       await recorder.stop();
       await worker.stop();
+      await webhooks.stop(); // requests in flight end within the webhook timeout
       changes.stop();
       streams.stop();
       notifier.stop();

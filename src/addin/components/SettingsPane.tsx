@@ -9,7 +9,8 @@ import { useServices } from '../hooks/services.js';
 import { usePaneStyles } from './styles.js';
 import { TagListInput } from './TagListInput.js';
 
-const merged = (s: UserSettings, u: UserSettingsUpdate): UserSettings => effectiveSettings({ ...s, ...u, notifications: { ...s.notifications, ...u.notifications } });
+const merged = (s: UserSettings, u: UserSettingsUpdate): UserSettings =>
+  effectiveSettings({ ...s, ...u, notifications: { ...s.notifications, ...u.notifications }, channels: { ...s.channels, ...u.channels } });
 const masked = (token: string) => (token.length > 12 ? `${token.slice(0, 8)}…${token.slice(-4)}` : '••••');
 
 export function SettingsPane() {

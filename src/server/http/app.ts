@@ -26,6 +26,7 @@ import { trackerHandler } from './tracker.js';
 import devMailbox from './routes/dev-mailbox.js';
 import trackedEmails from './routes/tracked-emails.js';
 import notifications from './routes/notifications.js';
+import webhooks from './routes/webhooks.js';
 import type { Acceptor } from '../queue/accept.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { TrackingUrls } from '../tracking/tracking-urls.js';
@@ -52,6 +53,8 @@ export interface AppContext {
   /** Applies a change (settings, revoked credentials) here and in every other process. */
   changes: ChangeFeed;
   vapid: VapidKeys;
+  /** Sends the webhook outbox; woken when a route queued something. */
+  webhooks?: { wake(): void };
   /** True once shutdown has begun. */
   draining: () => boolean;
 }
@@ -136,6 +139,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     await api.register(settings, ctx);
     await api.register(trackedEmails, ctx);
     await api.register(notifications, ctx);
+    await api.register(webhooks, ctx);
   }, ctx);
   return Object.assign(app as unknown as FastifyInstance, { handle: guardedListener(tracker, secured((req, res) => app.routing(req, res)), ctx.logger as FastifyBaseLogger) });
 }
