@@ -6,6 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import { freePort } from './ports.js';
 
 export interface Received {
+  path: string;
   id: string;
   timestamp: string;
   headers: http.IncomingHttpHeaders;
@@ -27,7 +28,6 @@ export interface Receiver {
   secret: string;
   /** Resolves once `pred` holds for the requests so far. */
   waitFor(pred: (r: Received[]) => boolean, timeoutMs?: number, what?: string): Promise<Received[]>;
-  /** Distinct webhook-ids of the 2xx-answered requests of a type. */
   down(): Promise<void>;
   up(): Promise<void>;
   close(): Promise<void>;
@@ -80,7 +80,7 @@ export async function startReceiver(opts: { port?: number; secret?: string } = {
           }
         }
         const { status, delayMs, body: answerBody } = r.answer;
-        r.requests.push({ id: String(req.headers['webhook-id']), timestamp: String(req.headers['webhook-timestamp']), headers: req.headers, body, json, verified, at: Date.now() });
+        r.requests.push({ path: req.url ?? '', id: String(req.headers['webhook-id']), timestamp: String(req.headers['webhook-timestamp']), headers: req.headers, body, json, verified, at: Date.now() });
         const send = () => {
           if (res.destroyed) return;
           res.writeHead(status, { 'content-type': 'text/plain' }).end(answerBody);
