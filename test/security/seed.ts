@@ -22,6 +22,8 @@ export interface Seeded {
   tracked: { id: string; pixel: string; link: string };
   notificationId: string;
   pushEndpoint: string;
+  /** A webhook endpoint (turned off, so nothing is sent during the checks) and one delivery of it. */
+  webhook: { id: string; deliveryId: string };
 }
 
 async function json(res: Response, status: number): Promise<Record<string, unknown>> {
@@ -145,6 +147,11 @@ export async function seedAccount(server: RunningServer, sink: Sink, account: st
   const pushEndpoint = `http://127.0.0.1:9/push/${marker}`;
   await json(await api('/api/v1/push/subscriptions', { method: 'POST', json: { endpoint: pushEndpoint, keys: { p256dh: 'B'.repeat(87), auth: 'A'.repeat(22) } } }), 201);
 
+  // A closed port again; the endpoint is turned off right after its test event, so the outbox stays still.
+  const hook = await json(await api('/api/v1/webhooks', { method: 'POST', json: { url: `http://127.0.0.1:9/hooks/${marker}`, events: ['email.sent'], description: `${marker} webhook` } }), 201);
+  const test = await json(await api(`/api/v1/webhooks/${hook.id}/test`, { method: 'POST' }), 202);
+  await json(await api(`/api/v1/webhooks/${hook.id}`, { method: 'PATCH', json: { enabled: false } }), 200);
+
   return {
     account,
     accountId: String((me.account as { id: string }).id),
@@ -160,5 +167,6 @@ export async function seedAccount(server: RunningServer, sink: Sink, account: st
     tracked: mail,
     notificationId,
     pushEndpoint,
+    webhook: { id: String(hook.id), deliveryId: String(test.deliveryId) },
   };
 }

@@ -69,11 +69,13 @@ export default async function webhooks(fastify: FastifyInstance, ctx: AppContext
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const db = ctx.database.db;
   const target = (url: string) => checkTarget(url, 'url', { allowPrivate: ctx.config.webhooks.allowPrivate, dnsServers: ctx.config.webhooks.dnsServers });
-  const found = async (accountId: string, id: string) => {
+  const found = async (accountId: string, id: string, label = `Webhook ${id}`) => {
     const e = await getEndpoint(db, accountId, id);
-    if (!e) throw notFound(`Webhook ${id}`);
+    if (!e) throw notFound(label);
     return e;
   };
+  // Routes with two ids name neither in their 404: the message says which kind of thing was missing.
+  const DELIVERY = 'This delivery (or its webhook)';
 
   /** Creates an endpoint; the answer is the only time (with rotate-secret) the signing secret is shown. */
   app.post(
@@ -190,7 +192,7 @@ export default async function webhooks(fastify: FastifyInstance, ctx: AppContext
   /** One delivery with its attempts. */
   app.get(`${BASE}/:id/deliveries/:deliveryId`, { preHandler: adminOnly, schema: { params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), deliveryId: Type.String({ minLength: 1, maxLength: 64 }) }) } }, async (request) => {
     const d = await getWebhookDelivery(db, request.principal.accountId, request.params.id, request.params.deliveryId);
-    if (!d) throw notFound(`Delivery ${request.params.deliveryId} of webhook ${request.params.id}`);
+    if (!d) throw notFound(DELIVERY);
     return deliveryView(d, await attemptsOf(db, [d.id]));
   });
 
@@ -200,10 +202,11 @@ export default async function webhooks(fastify: FastifyInstance, ctx: AppContext
     { preHandler: adminOnly, schema: { params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), deliveryId: Type.String({ minLength: 1, maxLength: 64 }) }) } },
     async (request, reply) => {
       const { accountId } = request.principal;
-      const e = await found(accountId, request.params.id);
+      const e = await found(accountId, request.params.id, DELIVERY);
+      if (!(await getWebhookDelivery(db, accountId, e.id, request.params.deliveryId))) throw notFound(DELIVERY);
       if (!Number(e.enabled)) throw new ApiError(409, 'CONFLICT', 'This endpoint is turned off; PATCH it with {"enabled": true} first.');
       const d = await retryWebhookDelivery(db, accountId, request.params.id, request.params.deliveryId);
-      if (!d) throw notFound(`Delivery ${request.params.deliveryId} of webhook ${request.params.id}`);
+      if (!d) throw notFound(DELIVERY);
       ctx.webhooks?.wake();
       return reply.code(202).send(deliveryView(d, await attemptsOf(db, [d.id])));
     },
