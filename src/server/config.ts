@@ -46,6 +46,8 @@ export interface WebhookConfig {
   timeout: number;
   /** The wait before each retry; after the last one the delivery is FAILED. */
   retrySchedule: number[];
+  /** How long a claimed delivery is this process's: after a crash, others take it over once it ran out. */
+  lease: number;
   /** Requests in flight to one endpoint from one process. */
   concurrency: number;
   /** How often the outbox is looked at for due deliveries. */
@@ -182,6 +184,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       allowPrivate: parseBool('WEBHOOK_ALLOW_PRIVATE', read('WEBHOOK_ALLOW_PRIVATE'), false),
       timeout: duration('WEBHOOK_TIMEOUT', 10_000),
       retrySchedule: durationList('WEBHOOK_RETRY_SCHEDULE', read('WEBHOOK_RETRY_SCHEDULE'), '5s,5m,30m,2h,5h,10h,10h'),
+      lease: duration('WEBHOOK_LEASE', duration('WEBHOOK_TIMEOUT', 10_000) + 30_000),
       concurrency: positive('WEBHOOK_CONCURRENCY', 8),
       poll: duration('WEBHOOK_POLL', 100),
       retention: duration('WEBHOOK_RETENTION', 30 * 86_400_000),

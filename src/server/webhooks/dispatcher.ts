@@ -118,8 +118,8 @@ export class WebhookDispatcher {
       const held = this.inFlight.get(target) ?? new Set<string>();
       const free = config.concurrency - held.size;
       if (free <= 0) continue;
-      // A lease outlives the longest request by far: it only matters when this process dies.
-      const claimed = await claimWebhookDeliveries(database.db, database.dialect, target, this.owner, free, now, now + config.timeout + 30_000);
+      // A lease outlives the longest request (by default): it only matters when this process dies.
+      const claimed = await claimWebhookDeliveries(database.db, database.dialect, target, this.owner, free, now, now + config.lease);
       for (const d of claimed) {
         held.add(d.id);
         this.inFlight.set(target, held);
