@@ -386,6 +386,22 @@ export async function recordWebhookAttempt(db: Kysely<Schema>, owner: string, d:
   });
 }
 
+/**
+ * The endpoint answers again: its deliveries waiting for a retry are due now, rather than after the
+ * rest of their back-off (which can be hours), so a receiver that was down gets its backlog at once.
+ */
+export async function hurryBacklog(db: Kysely<Schema>, endpointId: string, now: number): Promise<number> {
+  const res = await db
+    .updateTable('webhook_deliveries')
+    .set({ next_attempt_at: now })
+    .where('endpoint_id', '=', endpointId)
+    .where('status', '=', 'PENDING')
+    .where('attempts', '>', 0)
+    .where('next_attempt_at', '>', now)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}
+
 /** Gives back leases this process holds without an attempt (shutting down). */
 export async function releaseWebhookLeases(db: Kysely<Schema>, owner: string, ids: string[]): Promise<void> {
   if (ids.length) await db.updateTable('webhook_deliveries').set({ lease_owner: null, lease_until: null }).where('lease_owner', '=', owner).where('id', 'in', ids).execute();

@@ -8,7 +8,8 @@
 // Per target, at most `concurrency` requests are in flight from one process, so one slow receiver
 // holds only its own slots. Success is a 2xx within the timeout; otherwise the delivery is retried
 // after the next wait of the schedule (±20 % jitter, so receivers coming back are not hit all at once),
-// then FAILED. A 410 from an endpoint turns it off.
+// then FAILED. A 410 from an endpoint turns it off. Once a failing receiver answers again, what
+// waits for it is sent at once instead of after the rest of its back-off.
 import os from 'node:os';
 import { Agent, request } from 'undici';
 import type { Database } from '../db/index.js';
@@ -23,6 +24,7 @@ import {
   disableEndpoint,
   dueTargets,
   endpointTarget,
+  hurryBacklog,
   pruneWebhookHistory,
   recordWebhookAttempt,
   releaseWebhookLeases,
@@ -53,6 +55,8 @@ export class WebhookDispatcher {
   private wakeUp?: () => void;
   private woken = false;
   private lastPrune = 0;
+  /** Targets whose last attempt from this process failed: their next success brings the backlog forward. */
+  private readonly failing = new Set<string>();
 
   constructor(private readonly deps: DispatcherDeps) {
     const { timeout } = deps.config;
@@ -156,6 +160,11 @@ export class WebhookDispatcher {
     const result = await this.post(url, headers, body);
     const outcome = this.outcome(d, result);
     if (!(await recordWebhookAttempt(database.db, this.owner, d, result, outcome))) return;
+    if (outcome.status !== 'DELIVERED') this.failing.add(d.endpoint_id);
+    else if (this.failing.delete(d.endpoint_id)) {
+      const hurried = await hurryBacklog(database.db, d.endpoint_id, Date.now());
+      if (hurried) logger.info({ endpointId: d.endpoint_id, deliveries: hurried }, 'webhook receiver answers again: its backlog goes out now');
+    }
     if (result.statusCode === 410 && !d.channel) {
       await disableEndpoint(database.db, d.endpoint_id, `The receiver answered 410 Gone at ${new Date(result.at).toISOString()}.`);
       logger.warn({ endpointId: d.endpoint_id }, 'webhook endpoint answered 410 Gone: turned off');
