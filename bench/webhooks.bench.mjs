@@ -93,7 +93,8 @@ export async function run({ log }) {
     g.ids.add(id);
     got.set(key, g);
   });
-  const server = await startServer({ LOG_LEVEL: 'warn', WEBHOOK_ALLOW_PRIVATE: 'true' });
+  // The rate limit is for people; registering 12 000 emails in a few seconds is not one.
+  const server = await startServer({ LOG_LEVEL: 'warn', WEBHOOK_ALLOW_PRIVATE: 'true', API_RATE_LIMIT: '1000000' });
   try {
     const env = { ...process.env, ...server.env };
     const user = JSON.parse(execFileSync(process.execPath, [BIN, 'user', 'add', 'rep@acme.test'], { env }).toString());
@@ -111,6 +112,7 @@ export async function run({ log }) {
       );
       for (const r of batch) {
         const body = JSON.parse(r.body);
+        if (!body.pixelUrl) throw new Error(`could not register a tracked email: ${r.status} ${r.body}`);
         emails.push({ id: body.id, pixel: body.pixelUrl.replace(/^http:\/\/localhost:/, 'http://127.0.0.1:') });
       }
     }
@@ -133,20 +135,23 @@ export async function run({ log }) {
     // 2. The receiver stopped for 10 s in the middle.
     const outage = emails.slice(count);
     let backAt = 0;
+    let stoppedAt = 0;
     const middle = ((SECONDS * 1000 - OUTAGE_MS) / 2) | 0;
     await fire(count, (i) => hit(outage[i]), log, 'outage', {
-      [middle]: async () => (log('receiver stopped'), await hook.stop()),
+      [middle]: async () => ((stoppedAt = performance.now()), log('receiver stopped'), await hook.stop()),
       [middle + OUTAGE_MS]: async () => (await hook.start(), (backAt = performance.now()), log('receiver back')),
     });
     await waitAll(outage, 60_000);
     const lost = outage.filter((e) => !got.has(e.id)).length;
     const duplicates = [...got.values()].filter((g) => g.ids.size > 1).length;
-    const drained = Math.max(...outage.filter((e) => got.has(e.id)).map((e) => got.get(e.id).at)) - backAt;
+    // The events whose hit came while the receiver was away: each must arrive soon after it is back.
+    const heldBack = outage.filter((e) => sentAt.get(e.id) >= stoppedAt && sentAt.get(e.id) < backAt && got.has(e.id));
+    const drained = Math.max(...heldBack.map((e) => got.get(e.id).at)) - backAt;
     return [
       { figure: `event→received p50, ${RATE} events/s for ${SECONDS} s`, value: p50, unit: 'ms', baseline: b50, ratio: p50 / Math.max(b50, 0.01) },
       { figure: `event→received p99 (${lat.length}/${count} received)`, value: p99, unit: 'ms', baseline: b99, ratio: p99 / Math.max(b99, 0.01), target: '< 250 ms', met: p99 < 250 && lat.length === count },
       { figure: `receiver down ${OUTAGE_MS / 1000} s: events lost (of ${count})`, value: lost, unit: '', target: '0', met: lost === 0 },
-      { figure: 'receiver back → last held-back event received', value: drained, unit: 'ms', target: `< ${FIRST_RETRY_MS} ms (first retry wait)`, met: lost === 0 && drained < FIRST_RETRY_MS },
+      { figure: `receiver back → last of ${heldBack.length} held-back events received`, value: drained, unit: 'ms', target: `< ${FIRST_RETRY_MS} ms (first retry wait)`, met: lost === 0 && drained < FIRST_RETRY_MS },
       { figure: 'events received under two webhook-ids', value: duplicates, unit: '', target: '0', met: duplicates === 0 },
     ];
   } finally {

@@ -56,6 +56,10 @@ export interface WebhookConfig {
   retention: number;
   /** DNS servers to resolve targets with instead of the system's (WEBHOOK_DNS_SERVERS). */
   dnsServers: string[] | undefined;
+  /** The daily digest: the hour (UTC) it goes out, its From:, and how often the due ones are looked for. */
+  digestHour: number;
+  digestFrom: string;
+  digestCheck: number;
 }
 
 /** How the outbound queue retries (all in milliseconds). */
@@ -189,6 +193,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       poll: duration('WEBHOOK_POLL', 100),
       retention: duration('WEBHOOK_RETENTION', 30 * 86_400_000),
       dnsServers: parseDnsServers(read('WEBHOOK_DNS_SERVERS')),
+      digestHour: hourOfDay(read('DIGEST_HOUR')),
+      digestFrom: read('DIGEST_FROM') ?? `Mailbeacon <digest@${new URL(baseUrl('PUBLIC_URL', ['http:', 'https:'], `http://localhost:${httpPort}`)).hostname}>`,
+      digestCheck: duration('DIGEST_CHECK', 5 * 60_000),
     },
   };
 }
@@ -198,6 +205,13 @@ function durationList(name: string, v: string | undefined, fallback: string): nu
   const list = (v ?? fallback).split(',').map((d) => parseDuration(d));
   if (!list.length || list.some((d) => d === undefined)) throw new ConfigError(name, 'a comma-separated list of durations such as 5s,5m,30m,2h', v ?? '');
   return list as number[];
+}
+
+/** DIGEST_HOUR: 0–23, the hour (UTC) the daily digest goes out; 7 by default. */
+function hourOfDay(v: string | undefined): number {
+  if (v === undefined) return 7;
+  if (!/^\d{1,2}$/.test(v) || Number(v) > 23) throw new ConfigError('DIGEST_HOUR', 'an hour of the day from 0 to 23 (UTC)', v);
+  return Number(v);
 }
 
 /** `127.0.0.1:5353,8.8.8.8`: addresses (with an optional port) of DNS servers. */

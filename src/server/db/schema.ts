@@ -333,6 +333,7 @@ export interface Schema {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  channel_digests: ChannelDigestsTable;
 }
 
 // ---- webhooks (0010_webhooks) ----
@@ -385,6 +386,13 @@ export interface WebhookAttemptsTable {
   duration_ms: number;
   response: string | null;
   error: string | null;
+}
+
+export interface ChannelDigestsTable {
+  user_id: string;
+  day: string;
+  account_id: string;
+  sent_at: number;
 }
 
 /** Tables that hold no account's data; every other table carries `account_id`. */

@@ -356,33 +356,45 @@ export interface AttemptResult {
 /** What becomes of the delivery after an attempt. */
 export type AttemptOutcome = { status: 'DELIVERED' } | { status: 'FAILED' } | { status: 'PENDING'; retryAt: number };
 
+/** One attempt of a claimed delivery and what becomes of it. */
+export interface SettledAttempt {
+  delivery: ClaimedWebhook;
+  attempt: AttemptResult;
+  outcome: AttemptOutcome;
+}
+
 /**
- * Records one attempt and its outcome, if `owner` still holds the lease (answers false otherwise:
- * the attempt went out, but the delivery is another process's now and it records its own).
+ * Records attempts and their outcomes in one transaction, each only if `owner` still holds its lease;
+ * answers the ids recorded (a missing one went out, but the delivery is another process's now and it
+ * records its own).
  */
-export async function recordWebhookAttempt(db: Kysely<Schema>, owner: string, d: ClaimedWebhook, a: AttemptResult, outcome: AttemptOutcome): Promise<boolean> {
+export async function recordWebhookAttempts(db: Kysely<Schema>, owner: string, settled: SettledAttempt[]): Promise<Set<string>> {
+  if (!settled.length) return new Set();
   return db.transaction().execute(async (trx) => {
-    const res = await trx
-      .updateTable('webhook_deliveries')
-      .set({
-        status: outcome.status,
-        attempts: d.attempts + 1,
-        next_attempt_at: outcome.status === 'PENDING' ? outcome.retryAt : a.at,
-        lease_owner: null,
-        lease_until: null,
-        last_status_code: a.statusCode,
-        last_error: a.error,
-        updated_at: a.at,
-      })
-      .where('id', '=', d.id)
-      .where('lease_owner', '=', owner)
-      .executeTakeFirst();
-    if (!Number(res.numUpdatedRows)) return false;
-    await trx
-      .insertInto('webhook_attempts')
-      .values({ delivery_id: d.id, account_id: d.account_id, endpoint_id: d.endpoint_id, at: a.at, status_code: a.statusCode, duration_ms: a.durationMs, response: a.response, error: a.error })
-      .execute();
-    return true;
+    const recorded = new Set<string>();
+    for (const { delivery: d, attempt: a, outcome } of settled) {
+      const res = await trx
+        .updateTable('webhook_deliveries')
+        .set({
+          status: outcome.status,
+          attempts: d.attempts + 1,
+          next_attempt_at: outcome.status === 'PENDING' ? outcome.retryAt : a.at,
+          lease_owner: null,
+          lease_until: null,
+          last_status_code: a.statusCode,
+          last_error: a.error,
+          updated_at: a.at,
+        })
+        .where('id', '=', d.id)
+        .where('lease_owner', '=', owner)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows)) recorded.add(d.id);
+    }
+    const rows = settled
+      .filter((s) => recorded.has(s.delivery.id))
+      .map(({ delivery: d, attempt: a }) => ({ delivery_id: d.id, account_id: d.account_id, endpoint_id: d.endpoint_id, at: a.at, status_code: a.statusCode, duration_ms: a.durationMs, response: a.response, error: a.error }));
+    for (let i = 0; i < rows.length; i += 200) await trx.insertInto('webhook_attempts').values(rows.slice(i, i + 200)).execute();
+    return recorded;
   });
 }
 
@@ -460,4 +472,42 @@ export async function pruneWebhookHistory(db: Kysely<Schema>, before: number, li
   const finished = db.selectFrom('webhook_deliveries').select('id').where('status', 'in', ['DELIVERED', 'FAILED']).where('updated_at', '<', before).limit(limit);
   const d = await db.deleteFrom('webhook_deliveries').where('id', 'in', finished).executeTakeFirst();
   return Number(a.numDeletedRows) + Number(d.numDeletedRows);
+}
+
+// ---- the daily digest ------------------------------------------------------------------------
+
+/** Reps who asked for the daily digest (their settings say `"emailDigest":"daily"`), still in their account. */
+export async function digestSubscribers(db: Kysely<Schema>): Promise<Array<{ userId: string; accountId: string; email: string; name: string | null; settings: string }>> {
+  const rows = await db
+    .selectFrom('user_settings')
+    .innerJoin('users', 'users.id', 'user_settings.user_id')
+    .select(['users.id as userId', 'users.account_id as accountId', 'users.email', 'users.name', 'user_settings.settings'])
+    .where('user_settings.settings', 'like', '%"emailDigest":"daily"%')
+    .where('users.removed_at', 'is', null)
+    .execute();
+  return rows.filter((r) => channelsOf(r.settings).emailDigest === 'daily');
+}
+
+/** When the rep's last digest went out (undefined: never), and whether today's did. */
+export async function lastDigest(db: Kysely<Schema>, userId: string): Promise<{ day: string; sentAt: number } | undefined> {
+  const r = await db.selectFrom('channel_digests').select(['day', 'sent_at']).where('user_id', '=', userId).orderBy('day', 'desc').limit(1).executeTakeFirst();
+  return r && { day: r.day, sentAt: Number(r.sent_at) };
+}
+
+/** Marks the day's digest as sent, in the transaction that queues it; throws when another process already did. */
+export async function claimDigest(trx: Kysely<Schema>, userId: string, accountId: string, day: string, at: number): Promise<void> {
+  await trx.insertInto('channel_digests').values({ user_id: userId, account_id: accountId, day, sent_at: at }).execute();
+}
+
+/** The rep's notifications (counted opens and clicks they asked to hear about) between two times, oldest first. */
+export async function notificationsBetween(db: Kysely<Schema>, userId: string, from: number, to: number, limit: number) {
+  return db
+    .selectFrom('notifications')
+    .select(['type', 'who', 'subject', 'url', 'email_id', 'at'])
+    .where('user_id', '=', userId)
+    .where('at', '>=', from)
+    .where('at', '<', to)
+    .orderBy('at')
+    .limit(limit)
+    .execute();
 }

@@ -26,7 +26,8 @@ import {
   endpointTarget,
   hurryBacklog,
   pruneWebhookHistory,
-  recordWebhookAttempt,
+  recordWebhookAttempts,
+  type SettledAttempt,
   releaseWebhookLeases,
 } from '../store/webhooks.js';
 import { type ChannelNotice, slackMessage, teamsMessage } from './channels.js';
@@ -57,6 +58,11 @@ export class WebhookDispatcher {
   private lastPrune = 0;
   /** Targets whose last attempt from this process failed: their next success brings the backlog forward. */
   private readonly failing = new Set<string>();
+  /** Attempts made, waiting to be recorded together (one transaction for many answers). */
+  private settled: Array<SettledAttempt & { done: () => void }> = [];
+  private recording?: Promise<void>;
+  /** Until then the outbox is looked at more often: work came in recently. */
+  private busyUntil = 0;
 
   constructor(private readonly deps: DispatcherDeps) {
     const { timeout } = deps.config;
@@ -103,8 +109,11 @@ export class WebhookDispatcher {
       }
       if (!this.running) break;
       if (this.woken) continue;
+      // While events keep coming, look often (they are written by other threads and processes, which
+      // cannot wake this loop); when idle, every WEBHOOK_POLL.
+      const wait = Date.now() < this.busyUntil ? Math.max(5, Math.round(poll / 5)) : poll;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, poll);
+        const timer = setTimeout(resolve, wait);
         this.wakeUp = () => {
           clearTimeout(timer);
           resolve();
@@ -124,6 +133,7 @@ export class WebhookDispatcher {
       if (free <= 0) continue;
       // A lease outlives the longest request (by default): it only matters when this process dies.
       const claimed = await claimWebhookDeliveries(database.db, database.dialect, target, this.owner, free, now, now + config.lease);
+      if (claimed.length) this.busyUntil = Date.now() + 2000;
       for (const d of claimed) {
         held.add(d.id);
         this.inFlight.set(target, held);
@@ -157,17 +167,43 @@ export class WebhookDispatcher {
       body = d.payload;
       headers = { ...headers, ...signedHeaders(endpoint.secret, d.id, body) };
     }
-    const result = await this.post(url, headers, body);
-    const outcome = this.outcome(d, result);
-    if (!(await recordWebhookAttempt(database.db, this.owner, d, result, outcome))) return;
-    if (outcome.status !== 'DELIVERED') this.failing.add(d.endpoint_id);
-    else if (this.failing.delete(d.endpoint_id)) {
-      const hurried = await hurryBacklog(database.db, d.endpoint_id, Date.now());
-      if (hurried) logger.info({ endpointId: d.endpoint_id, deliveries: hurried }, 'webhook receiver answers again: its backlog goes out now');
-    }
-    if (result.statusCode === 410 && !d.channel) {
-      await disableEndpoint(database.db, d.endpoint_id, `The receiver answered 410 Gone at ${new Date(result.at).toISOString()}.`);
-      logger.warn({ endpointId: d.endpoint_id }, 'webhook endpoint answered 410 Gone: turned off');
+    const attempt = await this.post(url, headers, body);
+    await this.record({ delivery: d, attempt, outcome: this.outcome(d, attempt) });
+  }
+
+  /** Queues the attempt for the next shared transaction; resolves once it is recorded. */
+  private record(s: SettledAttempt): Promise<void> {
+    return new Promise<void>((done) => {
+      this.settled.push({ ...s, done });
+      this.recording ??= this.recordAll().finally(() => (this.recording = undefined));
+    });
+  }
+
+  private async recordAll(): Promise<void> {
+    const { database, logger } = this.deps;
+    while (this.settled.length) {
+      const batch = this.settled;
+      this.settled = [];
+      try {
+        const recorded = await recordWebhookAttempts(database.db, this.owner, batch);
+        for (const { delivery: d, attempt, outcome } of batch) {
+          if (!recorded.has(d.id)) continue;
+          if (outcome.status !== 'DELIVERED') this.failing.add(d.endpoint_id);
+          else if (this.failing.delete(d.endpoint_id)) {
+            const hurried = await hurryBacklog(database.db, d.endpoint_id, Date.now());
+            if (hurried) logger.info({ endpointId: d.endpoint_id, deliveries: hurried }, 'webhook receiver answers again: its backlog goes out now');
+          }
+          if (attempt.statusCode === 410 && !d.channel) {
+            await disableEndpoint(database.db, d.endpoint_id, `The receiver answered 410 Gone at ${new Date(attempt.at).toISOString()}.`);
+            logger.warn({ endpointId: d.endpoint_id }, 'webhook endpoint answered 410 Gone: turned off');
+          }
+        }
+      } catch (err) {
+        // Not recorded: the leases run out and the deliveries are sent again (same webhook-id).
+        logger.warn({ err, attempts: batch.length }, 'webhook attempts could not be recorded; they will be sent again');
+      } finally {
+        for (const s of batch) s.done();
+      }
     }
   }
 

@@ -64,6 +64,16 @@ export function webhooks(t: ColumnTypes) {
         .execute();
       await db.schema.createIndex('webhook_attempts_delivery').on('webhook_attempts').columns(['delivery_id', 'at']).execute();
       await db.schema.createIndex('webhook_attempts_at').on('webhook_attempts').column('at').execute();
+
+      // One row per rep and day a daily digest went out: the key keeps it to one, whichever process sends it.
+      await db.schema
+        .createTable('channel_digests')
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('day', 'text', (c) => c.notNull()) // YYYY-MM-DD (UTC)
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+        .addColumn('sent_at', t.time, (c) => c.notNull())
+        .addPrimaryKeyConstraint('channel_digests_pk', ['user_id', 'day'])
+        .execute();
     },
   };
 }
