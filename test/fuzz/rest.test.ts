@@ -117,11 +117,27 @@ const PUSH: ObjectSpec = {
   fields: { endpoint: str({ req: true, max: 2000 }), keys: obj({ p256dh: str({ req: true, min: 20, max: 200 }), auth: str({ req: true, min: 8, max: 100 }) }, false, true) },
 };
 
+// Webhooks: the fuzz server does not allow private targets, so these URLs are refused however the rest looks.
+const WEBHOOK: ObjectSpec = {
+  closed: true,
+  fields: { url: str({ req: true, min: 1, max: 2048 }), events: arr(40, 10, true), description: { t: 'any' }, includeFiltered: bool() },
+};
+const WEBHOOK_PATCH: ObjectSpec = { closed: true, fields: { url: str({ min: 1, max: 2048 }), events: arr(40, 10), description: { t: 'any' }, includeFiltered: bool(), enabled: bool() } };
+const badChannelUrl = fc.oneof(
+  fc.constantFrom('http://127.0.0.1/x', 'https://10.0.0.1/hook', 'https://[::1]/', 'https://169.254.169.254/', 'ftp://hooks.test/', 'not a url', 'https://'),
+  fc.string({ minLength: 1, maxLength: 60 }).filter((v) => v.trim() !== '' && !/^https:\/\//.test(v)),
+);
+const badWebhook = fc.oneof(
+  fc.constantFrom('http://127.0.0.1:9/x', 'http://169.254.169.254/', 'http://[fd00::1]/', 'gopher://x.test/').map((url) => ({ url, events: ['email.sent'] })),
+  fc.string({ maxLength: 40 }).filter((e) => !['email.sent', 'email.delivered', 'email.deferred', 'email.bounced', 'email.dropped', 'email.opened', 'email.clicked', 'email.replied', 'contact.created', 'contact.deleted'].includes(e)).map((e) => ({ url: 'http://127.0.0.1:9/x', events: [e] })),
+);
+
 const id = (valid: Param['valid']): Param => ({ valid });
 const templateId = { id: id((s) => s.template.id) };
 const contactId = { id: id((s) => s.contact.id) };
 const tokenId = { tokenId: id((s) => s.smtpToken.id) };
 const trackedId = { id: id((s) => s.tracked.id) };
+const webhookId = { id: id((s) => s.webhook.id) };
 
 const SPECS: Record<RouteKey, Spec> = {
   'GET /api/v1/me': { write: false },
@@ -144,7 +160,17 @@ const SPECS: Record<RouteKey, Spec> = {
   'GET /api/v1/settings': { write: false },
   'PUT /api/v1/settings': {
     write: true,
-    body: { spec: SETTINGS, valid: () => ({ defaultLog: true }), semantic: () => fc.oneof(badNeverLog.map((v) => ({ neverLog: [v] })), badIp.map((v) => ({ blockedIps: ['10.0.0.0/8', v] }))) },
+    body: {
+      spec: SETTINGS,
+      valid: () => ({ defaultLog: true }),
+      semantic: () =>
+        fc.oneof(
+          badNeverLog.map((v) => ({ neverLog: [v] })),
+          badIp.map((v) => ({ blockedIps: ['10.0.0.0/8', v] })),
+          badChannelUrl.map((v) => ({ channels: { slackWebhookUrl: v } })),
+          badChannelUrl.map((v) => ({ channels: { teamsWebhookUrl: v, emailDigest: 'daily' } })),
+        ),
+    },
   },
   'GET /api/v1/emails': { write: false, query: ['after', 'limit', 'state'] },
   'POST /api/v1/emails': { write: true, body: { spec: TEMPLATE, valid: validTemplate, semantic: () => withBrokenLiquid(validTemplate()) } },
@@ -242,6 +268,17 @@ const SPECS: Record<RouteKey, Spec> = {
     query: ['recipient', 'campaignId', 'eventType', 'startTimestamp', 'endTimestamp', 'offset', 'limit', 'excludeFilteredEvents'],
   },
   'GET /email/public/v1/campaigns/:campaignId': { write: false, params: { campaignId: id((s) => s.smtpToken.campaignId) } },
+  // webhooks
+  'GET /api/v1/webhooks': { write: false },
+  'POST /api/v1/webhooks': { write: true, body: { spec: WEBHOOK, valid: () => ({ url: 'http://127.0.0.1:9/fuzz', events: ['email.sent'] }), semantic: () => badWebhook } },
+  'GET /api/v1/webhooks/:id': { write: false, params: webhookId },
+  'PATCH /api/v1/webhooks/:id': { write: true, params: webhookId, body: { spec: WEBHOOK_PATCH, valid: () => ({ url: 'http://127.0.0.1:9/moved' }), semantic: () => badWebhook } },
+  'DELETE /api/v1/webhooks/:id': { write: true, params: webhookId },
+  'POST /api/v1/webhooks/:id/rotate-secret': { write: true, params: webhookId },
+  'POST /api/v1/webhooks/:id/test': { write: true, params: webhookId },
+  'GET /api/v1/webhooks/:id/deliveries': { write: false, params: webhookId, query: ['status', 'after', 'limit'] },
+  'GET /api/v1/webhooks/:id/deliveries/:deliveryId': { write: false, params: { ...webhookId, deliveryId: id((s) => s.webhook.deliveryId) } },
+  'POST /api/v1/webhooks/:id/deliveries/:deliveryId/retry': { write: true, params: { ...webhookId, deliveryId: id((s) => s.webhook.deliveryId) } },
 };
 
 function CONTACT_PATCH(): ObjectSpec {
@@ -321,7 +358,7 @@ describe.each(BACKENDS)('REST fuzzing on %s', (backend) => {
     server = await startServer(tdb, { RELAY_URL: sink.url, API_RATE_LIMIT: '1000000' });
     [routes, seeded] = await Promise.all([registeredRoutes(), seedAccount(server, sink, 'fuzz')]);
     database = await tdb.open();
-    allIds = [seeded.userId, seeded.template.id, seeded.template.campaignId, seeded.smtpToken.id, seeded.smtpToken.campaignId, seeded.sendStatusId, seeded.contact.id, seeded.loggedEmail.id, seeded.loggedEmail.attachmentId, seeded.tracked.id, seeded.notificationId];
+    allIds = [seeded.userId, seeded.template.id, seeded.template.campaignId, seeded.smtpToken.id, seeded.smtpToken.campaignId, seeded.sendStatusId, seeded.contact.id, seeded.loggedEmail.id, seeded.loggedEmail.attachmentId, seeded.tracked.id, seeded.notificationId, seeded.webhook.id, seeded.webhook.deliveryId];
     await settledFingerprint(database);
   }, 90_000);
   afterAll(async () => {

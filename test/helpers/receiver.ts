@@ -23,7 +23,7 @@ export interface Receiver {
   /** Every request, in order of arrival, answered or not. */
   requests: Received[];
   /** Answered with `status` (default 200) after `delayMs` (default 0). */
-  answer: { status: number; delayMs: number; body: string };
+  answer: { status: number; delayMs: number; body: string; location?: string };
   /** Set the secret to verify with (an endpoint's, from its creation answer). */
   secret: string;
   /** Resolves once `pred` holds for the requests so far. */
@@ -79,11 +79,11 @@ export async function startReceiver(opts: { port?: number; secret?: string } = {
             json = { type: '(not json)', timestamp: '', data: {} };
           }
         }
-        const { status, delayMs, body: answerBody } = r.answer;
+        const { status, delayMs, body: answerBody, location } = r.answer;
         r.requests.push({ path: req.url ?? '', id: String(req.headers['webhook-id']), timestamp: String(req.headers['webhook-timestamp']), headers: req.headers, body, json, verified, at: Date.now() });
         const send = () => {
           if (res.destroyed) return;
-          res.writeHead(status, { 'content-type': 'text/plain' }).end(answerBody);
+          res.writeHead(status, { 'content-type': 'text/plain', ...(location ? { location } : {}) }).end(answerBody);
         };
         if (delayMs) setTimeout(send, delayMs);
         else send();

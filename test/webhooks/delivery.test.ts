@@ -180,6 +180,21 @@ describe.each(BACKENDS)('webhook delivery on %s', (backend) => {
     expect(d.history.at(-1)!.statusCode).toBe(200);
   });
 
+  it('does not follow a redirect: the 307 is a failed attempt, retried at the same URL', async () => {
+    const elsewhere = await startReceiver();
+    try {
+      receiver.answer = { status: 307, delayMs: 0, body: 'moved', location: elsewhere.url };
+      const { body } = await api(`/api/v1/webhooks/${endpoint.id}/test`, { method: 'POST' });
+      await receiver.waitFor((r) => r.filter((q) => q.id === body.deliveryId).length >= 2, 10_000, 'two tries at the first URL');
+      receiver.answer = { status: 200, delayMs: 0, body: 'ok' };
+      await expect.poll(async () => (await api(`/api/v1/webhooks/${endpoint.id}/deliveries/${body.deliveryId}`)).body.status, { timeout: 10_000 }).toBe('DELIVERED');
+      expect(elsewhere.requests).toEqual([]);
+      expect((await api(`/api/v1/webhooks/${endpoint.id}/deliveries/${body.deliveryId}`)).body.history[0].statusCode).toBe(307);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
   it('manual retry sends a delivered event again with the same id; 410 turns the endpoint off', async () => {
     const [done] = await deliveries(endpoint.id, '&status=DELIVERED');
     const before = receiver.requests.filter((q) => q.id === done.id).length;

@@ -2,7 +2,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ContactsTable, Schema } from '../db/schema.js';
 import { newId } from '../secrets.js';
-import { enqueueWebhookEvent } from './webhooks.js';
+import { enqueueWebhookEvents } from './webhooks.js';
 
 export type ContactRow = Selectable<ContactsTable>;
 
@@ -29,7 +29,7 @@ export async function ensureContacts(db: Kysely<Schema>, accountId: string, emai
     .onConflict((oc) => oc.columns(['account_id', 'email']).doNothing())
     .returning(['id', 'email'])
     .execute();
-  for (const r of inserted) await contactCreated(db, accountId, { id: r.id, email: r.email, name: null, created_at: now });
+  await enqueueWebhookEvents(db, accountId, inserted.map((r) => createdEvent({ id: r.id, email: r.email, name: null, created_at: now })));
   return inserted.map((r) => r.email);
 }
 
@@ -73,10 +73,8 @@ export interface NewContact {
   legalBasis?: string | null;
 }
 
-/** The `contact.created` webhook, in the transaction that created the contact. */
-async function contactCreated(db: Kysely<Schema>, accountId: string, c: { id: string; email: string; name: string | null; created_at: number }) {
-  await enqueueWebhookEvent(db, accountId, { type: 'contact.created', at: c.created_at, data: { contactId: c.id, email: c.email, name: c.name } });
-}
+/** The `contact.created` webhook event, queued in the transaction that created the contact. */
+const createdEvent = (c: { id: string; email: string; name: string | null; created_at: number }) => ({ type: 'contact.created' as const, at: c.created_at, data: { contactId: c.id, email: c.email, name: c.name } });
 
 /** Creates the contact; when the address is taken, answers the existing contact's id instead. */
 export async function createContact(db: Kysely<Schema>, accountId: string, c: NewContact): Promise<{ created: ContactRow } | { existingId: string }> {
@@ -95,7 +93,7 @@ export async function createContact(db: Kysely<Schema>, accountId: string, c: Ne
   };
   const inserted = await db.insertInto('contacts').values(row).onConflict((oc) => oc.columns(['account_id', 'email']).doNothing()).returning('id').executeTakeFirst();
   if (inserted) {
-    await contactCreated(db, accountId, row);
+    await enqueueWebhookEvents(db, accountId, [createdEvent(row)]);
     return { created: row };
   }
   return { existingId: (await findContactByEmail(db, accountId, row.email))!.id };

@@ -142,7 +142,13 @@ async function insertDeliveries(db: Kysely<Schema>, subs: Subscriber[], events: 
  * many deliveries were queued (0 when no endpoint wants it).
  */
 export async function enqueueWebhookEvent(trx: Kysely<Schema>, accountId: string, event: WebhookEvent): Promise<number> {
-  return insertDeliveries(trx, await subscribers(trx, [accountId]), [{ accountId, event }]);
+  return enqueueWebhookEvents(trx, accountId, [event]);
+}
+
+/** The same for several events of one account (one look at its endpoints). */
+export async function enqueueWebhookEvents(trx: Kysely<Schema>, accountId: string, events: WebhookEvent[]): Promise<number> {
+  if (!events.length) return 0;
+  return insertDeliveries(trx, await subscribers(trx, [accountId]), events.map((event) => ({ accountId, event })));
 }
 
 /** A test event for one endpoint, whatever it subscribes to. */
@@ -295,6 +301,8 @@ export async function dueTargets(db: Kysely<Schema>, now: number, limit: number)
     .where('status', '=', 'PENDING')
     .where('next_attempt_at', '<=', now)
     .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+    // A turned-off endpoint's deliveries wait (for it to be turned on again) without taking a place here.
+    .where('endpoint_id', 'not in', db.selectFrom('webhook_endpoints').select('id').where('enabled', '=', 0))
     .limit(limit)
     .execute();
   return rows.map((r) => r.endpoint_id);

@@ -60,7 +60,7 @@ export class WebhookDispatcher {
   private readonly failing = new Set<string>();
   /** Attempts made, waiting to be recorded together (one transaction for many answers). */
   private settled: Array<SettledAttempt & { done: () => void }> = [];
-  private recording?: Promise<void>;
+  private recording = false;
   /** Until then the outbox is looked at more often: work came in recently. */
   private busyUntil = 0;
 
@@ -175,11 +175,21 @@ export class WebhookDispatcher {
   private record(s: SettledAttempt): Promise<void> {
     return new Promise<void>((done) => {
       this.settled.push({ ...s, done });
-      this.recording ??= this.recordAll().finally(() => (this.recording = undefined));
+      if (!this.recording) void this.recordAll();
     });
   }
 
   private async recordAll(): Promise<void> {
+    this.recording = true;
+    // The flag is cleared in the same tick as the last look at the queue: nothing pushed can be missed.
+    try {
+      await this.recordBatches();
+    } finally {
+      this.recording = false;
+    }
+  }
+
+  private async recordBatches(): Promise<void> {
     const { database, logger } = this.deps;
     while (this.settled.length) {
       const batch = this.settled;
