@@ -189,7 +189,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       timeout: duration('WEBHOOK_TIMEOUT', 10_000),
       retrySchedule: durationList('WEBHOOK_RETRY_SCHEDULE', read('WEBHOOK_RETRY_SCHEDULE'), '5s,5m,30m,2h,5h,10h,10h'),
       lease: duration('WEBHOOK_LEASE', duration('WEBHOOK_TIMEOUT', 10_000) + 30_000),
-      concurrency: positive('WEBHOOK_CONCURRENCY', 8),
+      concurrency: positive('WEBHOOK_CONCURRENCY', 16),
       poll: duration('WEBHOOK_POLL', 100),
       retention: duration('WEBHOOK_RETENTION', 30 * 86_400_000),
       dnsServers: parseDnsServers(read('WEBHOOK_DNS_SERVERS')),

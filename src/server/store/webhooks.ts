@@ -320,14 +320,10 @@ export interface ClaimedWebhook {
 }
 
 /**
- * Leases up to `limit` due deliveries of one target to `owner` until `leaseUntil`. Deliveries of a
- * disabled or deleted endpoint are not taken. On PostgreSQL rows another process is claiming are skipped.
+ * Leases up to `limit` due deliveries of one target to `owner` until `leaseUntil` (the caller checked
+ * that an endpoint is enabled). On PostgreSQL rows another process is claiming are skipped.
  */
 export async function claimWebhookDeliveries(db: Kysely<Schema>, dialect: 'sqlite' | 'postgres', target: string, owner: string, limit: number, now: number, leaseUntil: number): Promise<ClaimedWebhook[]> {
-  if (!target.includes(':')) {
-    const ep = await db.selectFrom('webhook_endpoints').select('enabled').where('id', '=', target).executeTakeFirst();
-    if (!ep || !ep.enabled) return [];
-  }
   let due = db
     .selectFrom('webhook_deliveries')
     .select('id')
@@ -420,21 +416,6 @@ export async function hurryBacklog(db: Kysely<Schema>, endpointId: string, now: 
     .where('next_attempt_at', '>', now)
     .executeTakeFirst();
   return Number(res.numUpdatedRows);
-}
-
-/** Gives back leases this process holds without an attempt (shutting down). */
-export async function releaseWebhookLeases(db: Kysely<Schema>, owner: string, ids: string[]): Promise<void> {
-  if (ids.length) await db.updateTable('webhook_deliveries').set({ lease_owner: null, lease_until: null }).where('lease_owner', '=', owner).where('id', 'in', ids).execute();
-}
-
-/** The earliest time a pending delivery becomes due (to sleep until then). */
-export async function nextWebhookDueAt(db: Kysely<Schema>): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('webhook_deliveries')
-    .select(sql<number>`min(case when lease_until is not null and lease_until > next_attempt_at then lease_until else next_attempt_at end)`.as('at'))
-    .where('status', '=', 'PENDING')
-    .executeTakeFirst();
-  return row?.at == null ? undefined : Number(row.at);
 }
 
 // ---- history -----------------------------------------------------------------------------------

@@ -28,7 +28,6 @@ import {
   pruneWebhookHistory,
   recordWebhookAttempts,
   type SettledAttempt,
-  releaseWebhookLeases,
 } from '../store/webhooks.js';
 import { type ChannelNotice, slackMessage, teamsMessage } from './channels.js';
 import { signedHeaders } from './signing.js';
@@ -131,13 +130,16 @@ export class WebhookDispatcher {
       const held = this.inFlight.get(target) ?? new Set<string>();
       const free = config.concurrency - held.size;
       if (free <= 0) continue;
+      // An endpoint's URL and secret are read once per claim; a channel post carries its own URL.
+      const endpoint = target.includes(':') ? undefined : await endpointTarget(database.db, target);
+      if (!target.includes(':') && !endpoint?.enabled) continue; // turned off or deleted meanwhile
       // A lease outlives the longest request (by default): it only matters when this process dies.
       const claimed = await claimWebhookDeliveries(database.db, database.dialect, target, this.owner, free, now, now + config.lease);
       if (claimed.length) this.busyUntil = Date.now() + 2000;
       for (const d of claimed) {
         held.add(d.id);
         this.inFlight.set(target, held);
-        const p = this.deliver(d)
+        const p = this.deliver(d, endpoint)
           .catch((err) => this.deps.logger.error({ err, deliveryId: d.id }, 'webhook delivery failed unexpectedly'))
           .finally(() => {
             held.delete(d.id);
@@ -151,8 +153,8 @@ export class WebhookDispatcher {
   }
 
   /** One attempt of one delivery, and what it leads to. */
-  private async deliver(d: ClaimedWebhook): Promise<void> {
-    const { database, config, publicUrl, logger } = this.deps;
+  private async deliver(d: ClaimedWebhook, endpoint: { url: string; secret: string } | undefined): Promise<void> {
+    const { publicUrl } = this.deps;
     let url: string;
     let body: string;
     let headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'Mailbeacon-Webhooks/1' };
@@ -161,11 +163,9 @@ export class WebhookDispatcher {
       const notice = JSON.parse(d.payload) as ChannelNotice;
       body = JSON.stringify(d.channel === 'slack' ? slackMessage(notice, publicUrl) : teamsMessage(notice, publicUrl));
     } else {
-      const endpoint = await endpointTarget(database.db, d.endpoint_id);
-      if (!endpoint?.enabled) return releaseWebhookLeases(database.db, this.owner, [d.id]); // turned off or deleted meanwhile
-      url = endpoint.url;
+      url = endpoint!.url;
       body = d.payload;
-      headers = { ...headers, ...signedHeaders(endpoint.secret, d.id, body) };
+      headers = { ...headers, ...signedHeaders(endpoint!.secret, d.id, body) };
     }
     const attempt = await this.post(url, headers, body);
     await this.record({ delivery: d, attempt, outcome: this.outcome(d, attempt) });
