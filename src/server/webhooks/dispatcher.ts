@@ -139,13 +139,18 @@ export class WebhookDispatcher {
       for (const d of claimed) {
         held.add(d.id);
         this.inFlight.set(target, held);
-        const p = this.deliver(d, endpoint)
+        // The slot is the request's: it frees when the answer is in, while the answer is still being
+        // recorded (the lease keeps the delivery ours until then).
+        const release = () => {
+          if (!held.delete(d.id)) return;
+          if (!held.size) this.inFlight.delete(target);
+          this.wake(); // more of this target's deliveries may be due
+        };
+        const p = this.deliver(d, endpoint, release)
           .catch((err) => this.deps.logger.error({ err, deliveryId: d.id }, 'webhook delivery failed unexpectedly'))
           .finally(() => {
-            held.delete(d.id);
-            if (!held.size) this.inFlight.delete(target);
+            release();
             this.sending.delete(p);
-            this.wake(); // a slot is free: more of this target's deliveries may be due
           });
         this.sending.add(p);
       }
@@ -153,7 +158,7 @@ export class WebhookDispatcher {
   }
 
   /** One attempt of one delivery, and what it leads to. */
-  private async deliver(d: ClaimedWebhook, endpoint: { url: string; secret: string } | undefined): Promise<void> {
+  private async deliver(d: ClaimedWebhook, endpoint: { url: string; secret: string } | undefined, answered: () => void): Promise<void> {
     const { publicUrl } = this.deps;
     let url: string;
     let body: string;
@@ -168,6 +173,7 @@ export class WebhookDispatcher {
       headers = { ...headers, ...signedHeaders(endpoint!.secret, d.id, body) };
     }
     const attempt = await this.post(url, headers, body);
+    answered();
     await this.record({ delivery: d, attempt, outcome: this.outcome(d, attempt) });
   }
 
