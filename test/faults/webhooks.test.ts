@@ -1,6 +1,7 @@
 // kill -9 of a process while webhook deliveries are in flight and pending: on SQLite the process is
 // restarted and sends them; on PostgreSQL the other process takes them over once their leases run
 // out. Every event arrives at least once, signed; a duplicate carries the same webhook-id and body.
+// Also the real 10 s timeout against a receiver that takes 15 s.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { WebhookDelivery } from '../../src/shared/api.js';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
@@ -66,5 +67,38 @@ describe.each(BACKENDS)('webhooks through kill -9 on %s', (backend) => {
     // The kill landed on requests in flight: those were sent again, under their first id.
     expect(all.length).toBeGreaterThan(byId.size);
     expect(cluster.crashes).toEqual([]);
+  });
+});
+
+// The real timeout, not a shortened one: a receiver that takes 15 s to answer.
+describe('webhooks to a receiver slower than the 10 s timeout', () => {
+  let tdb: TestDatabase | undefined;
+  let cluster: Cluster | undefined;
+  let receiver: Receiver | undefined;
+  afterAll(async () => {
+    await cluster?.stop();
+    await receiver?.close();
+    await tdb?.drop();
+  });
+
+  it('gives up on the attempt after 10 s and retries it with the same webhook-id', async () => {
+    tdb = await createTestDatabase('sqlite');
+    receiver = await startReceiver();
+    cluster = await Cluster.start(tdb, 1, { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_SCHEDULE: '200ms,200ms' });
+    const server = cluster.first;
+    const token = (await server.addUser('admin@acme.test')).accessToken;
+    const created = await (await server.api('/api/v1/webhooks', { method: 'POST', token, json: { url: receiver.url, events: ['contact.created'] } })).json();
+    receiver.secret = created.secret;
+    receiver.answer = { status: 200, delayMs: 15_000, body: 'too late' };
+    const { deliveryId } = await (await server.api(`/api/v1/webhooks/${created.id}/test`, { method: 'POST', token })).json();
+    await receiver.waitFor((r) => r.length === 1, 5_000, 'the first try');
+    receiver.answer = { status: 200, delayMs: 0, body: 'ok' };
+    await receiver.waitFor((r) => r.length === 2, 20_000, 'the retry');
+    expect(receiver.requests.map((q) => q.id)).toEqual([deliveryId, deliveryId]);
+    expect(receiver.requests[1].at - receiver.requests[0].at).toBeGreaterThanOrEqual(10_000);
+    const d = await (await server.api(`/api/v1/webhooks/${created.id}/deliveries/${deliveryId}`, { token })).json();
+    expect(d.status).toBe('DELIVERED');
+    expect(d.history[0]).toMatchObject({ statusCode: null, error: 'no answer within 10000 ms' });
+    expect(d.history[0].durationMs).toBeGreaterThanOrEqual(10_000);
   });
 });
