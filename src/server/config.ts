@@ -38,6 +38,32 @@ export interface Config {
   retention: { every: number; batch: number };
   /** Answered tracking hits held in memory before the rest wait in the journal on disk only. */
   hitsInMemory: number;
+  /** Webhooks and channel posts (docs/product.md, Webhooks). */
+  webhooks: WebhookConfig;
+}
+
+/** How webhooks are sent (times in milliseconds). */
+export interface WebhookConfig {
+  /** WEBHOOK_ALLOW_PRIVATE: targets on loopback and private networks are allowed (development, tests). */
+  allowPrivate: boolean;
+  /** An answer (headers and body) slower than this is a failed attempt. */
+  timeout: number;
+  /** The wait before each retry; after the last one the delivery is FAILED. */
+  retrySchedule: number[];
+  /** How long a claimed delivery is this process's: after a crash, others take it over once it ran out. */
+  lease: number;
+  /** Requests in flight to one endpoint from one process. */
+  concurrency: number;
+  /** How often the outbox is looked at for due deliveries. */
+  poll: number;
+  /** Delivery history older than this is deleted. */
+  retention: number;
+  /** DNS servers to resolve targets with instead of the system's (WEBHOOK_DNS_SERVERS). */
+  dnsServers: string[] | undefined;
+  /** The daily digest: the hour (UTC) it goes out, its From:, and how often the due ones are looked for. */
+  digestHour: number;
+  digestFrom: string;
+  digestCheck: number;
 }
 
 /** How the outbound queue retries (all in milliseconds). */
@@ -164,7 +190,43 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     relayPoolSize: positive('RELAY_POOL_SIZE', 5),
     retention: { every: duration('RETENTION_SWEEP_EVERY', 3600_000), batch: positive('RETENTION_BATCH', 500) },
     hitsInMemory: positive('HITS_IN_MEMORY', 1000),
+    webhooks: {
+      allowPrivate: parseBool('WEBHOOK_ALLOW_PRIVATE', read('WEBHOOK_ALLOW_PRIVATE'), false),
+      timeout: duration('WEBHOOK_TIMEOUT', 10_000),
+      retrySchedule: durationList('WEBHOOK_RETRY_SCHEDULE', read('WEBHOOK_RETRY_SCHEDULE'), '5s,5m,30m,2h,5h,10h,10h'),
+      lease: duration('WEBHOOK_LEASE', duration('WEBHOOK_TIMEOUT', 10_000) + 30_000),
+      concurrency: positive('WEBHOOK_CONCURRENCY', 16),
+      poll: duration('WEBHOOK_POLL', 100),
+      retention: duration('WEBHOOK_RETENTION', 30 * 86_400_000),
+      dnsServers: parseDnsServers(read('WEBHOOK_DNS_SERVERS')),
+      digestHour: hourOfDay(read('DIGEST_HOUR')),
+      digestFrom: read('DIGEST_FROM') ?? `Mailbeacon <digest@${new URL(baseUrl('PUBLIC_URL', ['http:', 'https:'], `http://localhost:${httpPort}`)).hostname}>`,
+      digestCheck: duration('DIGEST_CHECK', 5 * 60_000),
+    },
   };
+}
+
+/** `5s,5m,30m` → [5000, 300000, 1800000]: the wait before each webhook retry (about a day in all by default). */
+function durationList(name: string, v: string | undefined, fallback: string): number[] {
+  const list = (v ?? fallback).split(',').map((d) => parseDuration(d));
+  if (!list.length || list.some((d) => d === undefined)) throw new ConfigError(name, 'a comma-separated list of durations such as 5s,5m,30m,2h', v ?? '');
+  return list as number[];
+}
+
+/** DIGEST_HOUR: 0–23, the hour (UTC) the daily digest goes out; 7 by default. */
+function hourOfDay(v: string | undefined): number {
+  if (v === undefined) return 7;
+  if (!/^\d{1,2}$/.test(v) || Number(v) > 23) throw new ConfigError('DIGEST_HOUR', 'an hour of the day from 0 to 23 (UTC)', v);
+  return Number(v);
+}
+
+/** `127.0.0.1:5353,8.8.8.8`: addresses (with an optional port) of DNS servers. */
+function parseDnsServers(v: string | undefined): string[] | undefined {
+  if (v === undefined) return undefined;
+  const list = v.split(',').map((s) => s.trim());
+  const bad = list.find((s) => !isIP(s) && !isIP(s.replace(/:\d+$/, '')) && !/^\[[0-9a-f:]+\]:\d+$/i.test(s));
+  if (bad !== undefined) throw new ConfigError('WEBHOOK_DNS_SERVERS', 'a comma-separated list of DNS server addresses (127.0.0.1:5353, 8.8.8.8)', bad);
+  return list;
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };

@@ -38,6 +38,8 @@ async function applyChange(change: Change, to: { tracking: TrackingUrls; worker:
 import { Sandbox } from './sandbox/sandbox.js';
 import { ErasedAddresses } from './lifecycle/erased.js';
 import { RetentionSweeper } from './lifecycle/retention.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { DigestScheduler } from './webhooks/digest.js';
 
 export interface Service {
   http: FastifyInstance;
@@ -110,7 +112,12 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   smtp.push(await listen(config.smtpPort, false));
   if (config.smtpTlsPort) smtp.push(await listen(config.smtpTlsPort, true));
 
-  const app = await buildApp({ config, database, logger, addinDir: ADDIN_DIST, acceptor, sandbox, tracking, recorder, notifier, streams, changes, vapid, erased, draining: () => draining });
+  // Webhooks and channel posts go out from this thread (webhooks/dispatcher.ts says why).
+  const webhooks = new WebhookDispatcher({ database, config: config.webhooks, publicUrl: config.publicUrl, logger: logger.child({ component: 'webhooks' }) });
+  webhooks.start();
+  const digests = new DigestScheduler({ database, acceptor, config: config.webhooks, publicUrl: config.publicUrl, logger: logger.child({ component: 'digest' }) });
+  digests.start();
+  const app = await buildApp({ config, database, logger, addinDir: ADDIN_DIST, acceptor, sandbox, tracking, recorder, notifier, streams, changes, vapid, erased, webhooks, draining: () => draining });
   await app.listen({ port: config.port, host: config.host });
   await app.ready();
   const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, app.handle);
@@ -146,10 +153,12 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       await Promise.all([...smtp.map((s) => s.close()), app.close(), closeHttps]);
       clearInterval(idle);
       await sandbox.close(); // no request is left that could need it
+      await digests.stop(); // before the queue stops taking mail
       // Everything accepted and every hit answered is stored by now; relays in flight finish.
       await retention.stop();
       await recorder.stop();
       await worker.stop();
+      await webhooks.stop(); // requests in flight end within the webhook timeout
       changes.stop();
       streams.stop();
       notifier.stop();

@@ -48,10 +48,12 @@ export interface UserSettings {
   /** IPv4/IPv6 addresses or CIDR ranges whose hits are the user's own (SELF), never notified. */
   blockedIps: string[];
   pixelPosition: PixelPosition;
+  /** Personal notification channels (Slack, Teams, a daily email digest). */
+  channels: NotificationChannels;
 }
 
 /** PUT /api/v1/settings takes any subset; the answer is the whole, saved settings. */
-export type UserSettingsUpdate = Partial<Omit<UserSettings, 'notifications'>> & { notifications?: Partial<NotificationChoices> };
+export type UserSettingsUpdate = Partial<Omit<UserSettings, 'notifications' | 'channels'>> & { notifications?: Partial<NotificationChoices>; channels?: Partial<NotificationChannels> };
 
 export const DEFAULT_SETTINGS: UserSettings = {
   defaultLog: true,
@@ -60,6 +62,7 @@ export const DEFAULT_SETTINGS: UserSettings = {
   notifications: { opens: true, clicks: true, firstOpenOnly: false },
   blockedIps: [],
   pixelPosition: 'bottom',
+  channels: { slackWebhookUrl: null, teamsWebhookUrl: null, emailDigest: 'off' },
 };
 
 // ---- contacts and timeline -------------------------------------------------------------------
@@ -406,3 +409,81 @@ export interface ServerInfo {
 
 /** GET /api/v1/activity: an open or click of the person's mail, counted or filtered, with its verdict. */
 export type ActivityItem = NotificationItem & { verdict: Verdict; counted: boolean; reasons: string[] };
+// ---- webhooks and notification channels (docs/product.md, Webhooks) --------------------------
+
+/** A rep's personal channels: each counted open and click they are notified of is also posted to
+ *  Slack and Teams incoming webhooks; `daily` mails a morning digest of yesterday's activity. */
+export interface NotificationChannels {
+  slackWebhookUrl: string | null;
+  teamsWebhookUrl: string | null;
+  emailDigest: 'off' | 'daily';
+}
+
+export const WEBHOOK_EVENT_TYPES = [
+  'email.sent',
+  'email.delivered',
+  'email.deferred',
+  'email.bounced',
+  'email.dropped',
+  'email.opened',
+  'email.clicked',
+  'email.replied',
+  'contact.created',
+  'contact.deleted',
+] as const;
+
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** What every webhook request carries as its JSON body. */
+export interface WebhookPayload {
+  type: WebhookEventType | 'webhook.test';
+  /** ISO 8601: when the event happened. */
+  timestamp: string;
+  data: Record<string, unknown>;
+}
+
+/** POST /api/v1/webhooks */
+export interface WebhookCreate {
+  url: string;
+  events: WebhookEventType[];
+  description?: string | null;
+  includeFiltered?: boolean;
+}
+
+/** GET /api/v1/webhooks/{id}; `secret` (whsec_…) only in the answers to create and rotate-secret. */
+export interface Webhook {
+  id: string;
+  url: string;
+  events: WebhookEventType[];
+  description: string | null;
+  includeFiltered: boolean;
+  enabled: boolean;
+  /** Why Mailbeacon turned it off (the receiver answered 410 Gone), when it did. */
+  disabledReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+  secret?: string;
+}
+
+/** One event sent (or being sent) to an endpoint, with its attempts. */
+export interface WebhookDelivery {
+  /** The `webhook-id` header, the same on every attempt. */
+  id: string;
+  eventType: string;
+  status: 'PENDING' | 'DELIVERED' | 'FAILED';
+  attempts: number;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  payload: WebhookPayload;
+  history: WebhookAttempt[];
+}
+
+export interface WebhookAttempt {
+  at: string;
+  /** null when no answer came (timeout, connection refused). */
+  statusCode: number | null;
+  durationMs: number;
+  /** The first 2 KB of the answer's body. */
+  response: string | null;
+  error: string | null;
+}

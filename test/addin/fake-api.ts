@@ -96,7 +96,7 @@ export function fakeApi(over: Partial<FakeApiState> = {}): MailbeaconApi & { sta
     getSettings: () => answer('getSettings', () => structuredClone(state.settings)),
     updateSettings: (u) =>
       answer('updateSettings', () => {
-        state.settings = { ...state.settings, ...u, notifications: { ...state.settings.notifications, ...u.notifications } };
+        state.settings = { ...state.settings, ...u, notifications: { ...state.settings.notifications, ...u.notifications }, channels: { ...state.settings.channels, ...u.channels } };
         return structuredClone(state.settings);
       }),
     findContact: (email) => answer('findContact', () => state.contacts.find((c) => c.email === email.toLowerCase()) ?? null),

@@ -125,12 +125,33 @@ const PREVIEW: ObjectSpec = {
     template: { t: 'object', spec: { closed: true, fields: { subject: { t: 'string', req: true, min: 1, max: 998 }, html: { t: 'string', req: true, min: 1, max: 500_000 }, text: { t: 'string', max: 500_000 } } } },
   },
 };
+// Webhooks (the server allows private targets here, as the seeded endpoint is on this machine): what is
+// refused whatever WEBHOOK_ALLOW_PRIVATE says — URLs that do not parse, other schemes, unknown event types.
+const WEBHOOK: ObjectSpec = {
+  closed: true,
+  fields: { url: str({ req: true, min: 1, max: 2048 }), events: arr(40, 10, true), description: { t: 'any' }, includeFiltered: bool() },
+};
+const WEBHOOK_PATCH: ObjectSpec = { closed: true, fields: { url: str({ min: 1, max: 2048 }), events: arr(40, 10), description: { t: 'any' }, includeFiltered: bool(), enabled: bool() } };
+const unparsable = fc.string({ minLength: 1, maxLength: 60 }).filter((v) => {
+  try {
+    new URL(v.trim());
+    return false;
+  } catch {
+    return v.trim() !== '';
+  }
+});
+const badChannelUrl = fc.oneof(fc.constantFrom('ftp://hooks.test/', 'gopher://hooks.test/', 'https://', 'javascript:alert(1)', 'https://hooks.test/#frag'), unparsable);
+const badWebhook = fc.oneof(
+  fc.oneof(fc.constantFrom('gopher://x.test/', 'ftp://x.test/', 'file:///etc/passwd', 'http://', 'https://x.test/#f'), unparsable).map((url) => ({ url, events: ['email.sent'] })),
+  fc.string({ maxLength: 40 }).filter((e) => !['email.sent', 'email.delivered', 'email.deferred', 'email.bounced', 'email.dropped', 'email.opened', 'email.clicked', 'email.replied', 'contact.created', 'contact.deleted'].includes(e)).map((e) => ({ url: 'http://127.0.0.1:9/x', events: [e] })),
+);
 
 const id = (valid: Param['valid']): Param => ({ valid });
 const templateId = { id: id((s) => s.template.id) };
 const contactId = { id: id((s) => s.contact.id) };
 const tokenId = { tokenId: id((s) => s.smtpToken.id) };
 const trackedId = { id: id((s) => s.tracked.id) };
+const webhookId = { id: id((s) => s.webhook.id) };
 
 const SPECS: Record<RouteKey, Spec> = {
   'GET /api/v1/me': { write: false },
@@ -154,7 +175,17 @@ const SPECS: Record<RouteKey, Spec> = {
   'GET /api/v1/settings': { write: false },
   'PUT /api/v1/settings': {
     write: true,
-    body: { spec: SETTINGS, valid: () => ({ defaultLog: true }), semantic: () => fc.oneof(badNeverLog.map((v) => ({ neverLog: [v] })), badIp.map((v) => ({ blockedIps: ['10.0.0.0/8', v] }))) },
+    body: {
+      spec: SETTINGS,
+      valid: () => ({ defaultLog: true }),
+      semantic: () =>
+        fc.oneof(
+          badNeverLog.map((v) => ({ neverLog: [v] })),
+          badIp.map((v) => ({ blockedIps: ['10.0.0.0/8', v] })),
+          badChannelUrl.map((v) => ({ channels: { slackWebhookUrl: v } })),
+          badChannelUrl.map((v) => ({ channels: { teamsWebhookUrl: v, emailDigest: 'daily' } })),
+        ),
+    },
   },
   'GET /api/v1/emails': { write: false, query: ['after', 'limit', 'state'] },
   'POST /api/v1/emails': { write: true, body: { spec: TEMPLATE, valid: validTemplate, semantic: () => withBrokenLiquid(validTemplate()) } },
@@ -291,6 +322,17 @@ const SPECS: Record<RouteKey, Spec> = {
   },
   'GET /api/v1/domains/:domain': { write: false, params: { domain: id((s) => s.domain) } },
   'DELETE /api/v1/domains/:domain': { write: true, params: { domain: id((s) => s.domain) } },
+  // webhooks
+  'GET /api/v1/webhooks': { write: false },
+  'POST /api/v1/webhooks': { write: true, body: { spec: WEBHOOK, valid: () => ({ url: 'http://127.0.0.1:9/fuzz', events: ['email.sent'] }), semantic: () => badWebhook } },
+  'GET /api/v1/webhooks/:id': { write: false, params: webhookId },
+  'PATCH /api/v1/webhooks/:id': { write: true, params: webhookId, body: { spec: WEBHOOK_PATCH, valid: () => ({ url: 'http://127.0.0.1:9/moved' }), semantic: () => badWebhook } },
+  'DELETE /api/v1/webhooks/:id': { write: true, params: webhookId },
+  'POST /api/v1/webhooks/:id/rotate-secret': { write: true, params: webhookId },
+  'POST /api/v1/webhooks/:id/test': { write: true, params: webhookId },
+  'GET /api/v1/webhooks/:id/deliveries': { write: false, params: webhookId, query: ['status', 'after', 'limit'] },
+  'GET /api/v1/webhooks/:id/deliveries/:deliveryId': { write: false, params: { ...webhookId, deliveryId: id((s) => s.webhook.deliveryId) } },
+  'POST /api/v1/webhooks/:id/deliveries/:deliveryId/retry': { write: true, params: { ...webhookId, deliveryId: id((s) => s.webhook.deliveryId) } },
 };
 
 
@@ -368,10 +410,10 @@ describe.each(BACKENDS)('REST fuzzing on %s', (backend) => {
   beforeAll(async () => {
     tdb = await createTestDatabase(backend);
     sink = await startSink();
-    server = await startServer(tdb, { RELAY_URL: sink.url, API_RATE_LIMIT: '1000000' });
+    server = await startServer(tdb, { RELAY_URL: sink.url, API_RATE_LIMIT: '1000000', WEBHOOK_ALLOW_PRIVATE: 'true' });
     [routes, seeded] = await Promise.all([registeredRoutes(), seedAccount(server, sink, 'fuzz')]);
     database = await tdb.open();
-    allIds = [seeded.messageId, seeded.suppressedEmail, seeded.domain, seeded.userId, seeded.template.id, seeded.template.campaignId, seeded.smtpToken.id, seeded.smtpToken.campaignId, seeded.sendStatusId, seeded.contact.id, seeded.loggedEmail.id, seeded.loggedEmail.attachmentId, seeded.tracked.id, seeded.notificationId];
+    allIds = [seeded.messageId, seeded.suppressedEmail, seeded.domain, seeded.userId, seeded.template.id, seeded.template.campaignId, seeded.smtpToken.id, seeded.smtpToken.campaignId, seeded.sendStatusId, seeded.contact.id, seeded.loggedEmail.id, seeded.loggedEmail.attachmentId, seeded.tracked.id, seeded.notificationId, seeded.webhook.id, seeded.webhook.deliveryId];
     await settledFingerprint(database);
   }, 90_000);
   afterAll(async () => {

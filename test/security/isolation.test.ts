@@ -88,6 +88,21 @@ const CASES: Record<RouteKey, Case> = {
     ids: (o) => [{ campaignId: o.smtpToken.campaignId }, { campaignId: o.template.campaignId }],
     mine: (s) => ({ campaignId: s.smtpToken.campaignId }),
   },
+  // webhooks
+  'GET /api/v1/webhooks': { kind: 'read', shows: (s) => `${s.marker} webhook` },
+  'POST /api/v1/webhooks': { kind: 'write' },
+  'GET /api/v1/webhooks/:id': { kind: 'id', ids: (o) => [{ id: o.webhook.id }], mine: (s) => ({ id: s.webhook.id }) },
+  'PATCH /api/v1/webhooks/:id': { kind: 'id', ids: (o) => [{ id: o.webhook.id }], body: () => ({ description: 'taken over' }) },
+  'DELETE /api/v1/webhooks/:id': { kind: 'id', ids: (o) => [{ id: o.webhook.id }] },
+  'POST /api/v1/webhooks/:id/rotate-secret': { kind: 'id', ids: (o) => [{ id: o.webhook.id }] },
+  'POST /api/v1/webhooks/:id/test': { kind: 'id', ids: (o) => [{ id: o.webhook.id }] },
+  'GET /api/v1/webhooks/:id/deliveries': { kind: 'id', ids: (o) => [{ id: o.webhook.id }], mine: (s) => ({ id: s.webhook.id }) },
+  'GET /api/v1/webhooks/:id/deliveries/:deliveryId': {
+    kind: 'id',
+    ids: (o) => [{ id: o.webhook.id, deliveryId: o.webhook.deliveryId }],
+    mine: (s) => ({ id: s.webhook.id, deliveryId: s.webhook.deliveryId }),
+  },
+  'POST /api/v1/webhooks/:id/deliveries/:deliveryId/retry': { kind: 'id', ids: (o) => [{ id: o.webhook.id, deliveryId: o.webhook.deliveryId }] },
 };
 
 /** Filtered reads that name the other account's things: each must come back empty. */
@@ -117,6 +132,8 @@ function secretsOf(o: Seeded): string[] {
     o.notificationId,
     o.accessToken,
     o.messageId,
+    o.webhook.id,
+    o.webhook.deliveryId,
   ];
 }
 
@@ -136,7 +153,7 @@ describe.each(BACKENDS)('account isolation on %s', (backend) => {
   beforeAll(async () => {
     tdb = await createTestDatabase(backend);
     sink = await startSink();
-    server = await startServer(tdb, { RELAY_URL: sink.url });
+    server = await startServer(tdb, { RELAY_URL: sink.url, WEBHOOK_ALLOW_PRIVATE: 'true' });
     [routes, a, b] = await Promise.all([registeredRoutes(), seedAccount(server, sink, 'alpha'), seedAccount(server, sink, 'beta')]);
     database = await tdb.open();
   }, 90_000);

@@ -26,6 +26,8 @@ export interface Seeded {
   messageId: string;
   suppressedEmail: string;
   domain: string;
+  /** A webhook endpoint (turned off, so nothing is sent during the checks) and one delivery of it. */
+  webhook: { id: string; deliveryId: string };
 }
 
 async function json(res: Response, status: number): Promise<Record<string, unknown>> {
@@ -157,6 +159,10 @@ export async function seedAccount(server: RunningServer, sink: Sink, account: st
   await json(await api('/api/v1/suppressions', { method: 'POST', json: { email: suppressedEmail, detail: `${marker} asked` } }), 201);
   const domain = `dkim.${marker}.test`;
   await json(await api('/api/v1/domains', { method: 'POST', json: { domain } }), 201);
+  // A closed port again; the endpoint is turned off right after its test event, so the outbox stays still.
+  const hook = await json(await api('/api/v1/webhooks', { method: 'POST', json: { url: `http://127.0.0.1:9/hooks/${marker}`, events: ['email.sent'], description: `${marker} webhook` } }), 201);
+  const test = await json(await api(`/api/v1/webhooks/${hook.id}/test`, { method: 'POST' }), 202);
+  await json(await api(`/api/v1/webhooks/${hook.id}`, { method: 'PATCH', json: { enabled: false } }), 200);
 
   return {
     account,
@@ -176,5 +182,6 @@ export async function seedAccount(server: RunningServer, sink: Sink, account: st
     tracked: mail,
     notificationId,
     pushEndpoint,
+    webhook: { id: String(hook.id), deliveryId: String(test.deliveryId) },
   };
 }

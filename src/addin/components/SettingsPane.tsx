@@ -1,5 +1,5 @@
 // The Settings tab (docs/product.md §7): server and sign-out, defaults for new emails, never-log list,
-// notifications, blocked IPs, pixel position. Each change is saved at once, with a quiet confirmation.
+// notifications and their channels (Slack, Teams, daily digest), blocked IPs, pixel position. Each change is saved at once, with a quiet confirmation.
 import { useRef, useState } from 'react';
 import { Button, Caption1, Radio, RadioGroup, Subtitle2, Switch, Text } from '@fluentui/react-components';
 import type { UserSettings, UserSettingsUpdate } from '../../shared/api.js';
@@ -8,8 +8,10 @@ import { ipProblem, neverLogProblem } from '../helpers/settings-checks.js';
 import { useServices } from '../hooks/services.js';
 import { usePaneStyles } from '../../ui/components/styles.js';
 import { TagListInput } from './TagListInput.js';
+import { ChannelUrlField } from './ChannelUrlField.js';
 
-const merged = (s: UserSettings, u: UserSettingsUpdate): UserSettings => effectiveSettings({ ...s, ...u, notifications: { ...s.notifications, ...u.notifications } });
+const merged = (s: UserSettings, u: UserSettingsUpdate): UserSettings =>
+  effectiveSettings({ ...s, ...u, notifications: { ...s.notifications, ...u.notifications }, channels: { ...s.channels, ...u.channels } });
 const masked = (token: string) => (token.length > 12 ? `${token.slice(0, 8)}…${token.slice(-4)}` : '••••');
 
 export function SettingsPane() {
@@ -76,6 +78,29 @@ export function SettingsPane() {
         <Switch label="Opens" checked={n.opens} onChange={(_, d) => save({ notifications: { opens: d.checked } })} />
         <Switch label="Clicks" checked={n.clicks} onChange={(_, d) => save({ notifications: { clicks: d.checked } })} />
         <Switch label="Only the first open of each email" checked={n.firstOpenOnly} onChange={(_, d) => save({ notifications: { firstOpenOnly: d.checked } })} />
+      </section>
+      <hr className={s.rule} />
+      <section className={s.section} aria-labelledby="mb-channels">
+        <Subtitle2 as="h2" id="mb-channels" className={s.heading}>
+          Notification channels
+        </Subtitle2>
+        <ChannelUrlField
+          label="Slack webhook URL"
+          hint="Opens and clicks you are notified of are also posted to this Slack incoming webhook."
+          value={settings.channels.slackWebhookUrl}
+          onSave={(slackWebhookUrl) => save({ channels: { slackWebhookUrl } })}
+        />
+        <ChannelUrlField
+          label="Teams webhook URL"
+          hint="The same, posted to a Microsoft Teams incoming webhook."
+          value={settings.channels.teamsWebhookUrl}
+          onSave={(teamsWebhookUrl) => save({ channels: { teamsWebhookUrl } })}
+        />
+        <Switch
+          label="Daily email digest"
+          checked={settings.channels.emailDigest === 'daily'}
+          onChange={(_, d) => save({ channels: { emailDigest: d.checked ? 'daily' : 'off' } })}
+        />
       </section>
       <hr className={s.rule} />
       <TagListInput

@@ -25,5 +25,10 @@ export const clearSession = (host: OfficeHost) => host.setRoaming(SESSION_KEY, n
 
 /** Cached settings over the defaults, so a field added later never reads as undefined. */
 export function effectiveSettings(settings: Partial<UserSettings> | null | undefined): UserSettings {
-  return { ...DEFAULT_SETTINGS, ...settings, notifications: { ...DEFAULT_SETTINGS.notifications, ...settings?.notifications } };
+  return {
+    ...DEFAULT_SETTINGS,
+    ...settings,
+    notifications: { ...DEFAULT_SETTINGS.notifications, ...settings?.notifications },
+    channels: { ...DEFAULT_SETTINGS.channels, ...settings?.channels },
+  };
 }

@@ -360,6 +360,70 @@ export interface Schema {
   erased_addresses: ErasedAddressesTable;
   event_rollups: EventRollupsTable;
   leases: LeasesTable;
+  // webhooks (0010_webhooks)
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
+  channel_digests: ChannelDigestsTable;
+}
+
+// ---- webhooks (0010_webhooks) ----
+
+export interface WebhookEndpointsTable {
+  id: string;
+  account_id: string;
+  url: string;
+  description: string | null;
+  /** JSON array of event types. */
+  events: string;
+  include_filtered: number;
+  enabled: number;
+  disabled_reason: string | null;
+  secret: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export type WebhookDeliveryStatus = 'PENDING' | 'DELIVERED' | 'FAILED';
+
+export interface WebhookDeliveriesTable {
+  /** The `webhook-id` header (msg_…), the same on every attempt. */
+  id: string;
+  account_id: string;
+  /** An endpoint's id, or for a rep's channel post `slack:<userId>` / `teams:<userId>`. */
+  endpoint_id: string;
+  channel: 'slack' | 'teams' | null;
+  target_url: string | null;
+  event_type: string;
+  payload: string;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<number>;
+  delivery_id: string;
+  account_id: string;
+  endpoint_id: string;
+  at: number;
+  status_code: number | null;
+  duration_ms: number;
+  response: string | null;
+  error: string | null;
+}
+
+export interface ChannelDigestsTable {
+  user_id: string;
+  day: string;
+  account_id: string;
+  sent_at: number;
 }
 
 /** Tables that hold no account's data; every other table carries `account_id`. */

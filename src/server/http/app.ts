@@ -34,6 +34,7 @@ import suppressions from './routes/suppressions.js';
 import domains from './routes/domains.js';
 import serverInfo from './routes/server-info.js';
 import activity from './routes/activity.js';
+import webhooks from './routes/webhooks.js';
 import type { Acceptor } from '../queue/accept.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { TrackingUrls } from '../tracking/tracking-urls.js';
@@ -62,6 +63,8 @@ export interface AppContext {
   vapid: VapidKeys;
   /** Recognises erased addresses (lifecycle/erased.ts). */
   erased: ErasedAddresses;
+  /** Sends the webhook outbox; woken when a route queued something. */
+  webhooks?: { wake(): void };
   /** True once shutdown has begun. */
   draining: () => boolean;
 }
@@ -152,6 +155,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     await api.register(domains, ctx);
     await api.register(serverInfo, ctx);
     await api.register(activity, ctx);
+    await api.register(webhooks, ctx);
   }, ctx);
   return Object.assign(app as unknown as FastifyInstance, { handle: guardedListener(tracker, secured((req, res) => app.routing(req, res)), ctx.logger as FastifyBaseLogger) });
 }

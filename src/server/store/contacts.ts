@@ -3,6 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { ContactsTable, Schema } from '../db/schema.js';
 import { newId } from '../secrets.js';
 import { contains } from './search.js';
+import { enqueueWebhookEvents } from './webhooks.js';
 
 export type ContactRow = Selectable<ContactsTable>;
 
@@ -27,8 +28,9 @@ export async function ensureContacts(db: Kysely<Schema>, accountId: string, emai
     .insertInto('contacts')
     .values(missing.map((email) => ({ id: newId(), account_id: accountId, email, name: null, properties: '{}', legal_basis: null, created_at: now, updated_at: now })))
     .onConflict((oc) => oc.columns(['account_id', 'email']).doNothing())
-    .returning('email')
+    .returning(['id', 'email'])
     .execute();
+  await enqueueWebhookEvents(db, accountId, inserted.map((r) => createdEvent({ id: r.id, email: r.email, name: null, created_at: now })));
   return inserted.map((r) => r.email);
 }
 
@@ -76,8 +78,13 @@ export interface NewContact {
   legalBasis?: string | null;
 }
 
+/** The `contact.created` webhook event, queued in the transaction that created the contact. */
+const createdEvent = (c: { id: string; email: string; name: string | null; created_at: number }) => ({ type: 'contact.created' as const, at: c.created_at, data: { contactId: c.id, email: c.email, name: c.name } });
+
 /** Creates the contact; when the address is taken, answers the existing contact's id instead. */
 export async function createContact(db: Kysely<Schema>, accountId: string, c: NewContact): Promise<{ created: ContactRow } | { existingId: string }> {
+  // The contact and its webhook commit together.
+  if (!db.isTransaction) return db.transaction().execute((trx) => createContact(trx, accountId, c));
   const now = Date.now();
   const row = {
     id: newId(),
@@ -90,7 +97,10 @@ export async function createContact(db: Kysely<Schema>, accountId: string, c: Ne
     updated_at: now,
   };
   const inserted = await db.insertInto('contacts').values(row).onConflict((oc) => oc.columns(['account_id', 'email']).doNothing()).returning('id').executeTakeFirst();
-  if (inserted) return { created: row };
+  if (inserted) {
+    await enqueueWebhookEvents(db, accountId, [createdEvent(row)]);
+    return { created: row };
+  }
   return { existingId: (await findContactByEmail(db, accountId, row.email))!.id };
 }
 

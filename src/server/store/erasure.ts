@@ -9,6 +9,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import { addRollups, deleteLoggedEmails } from './retention.js';
+import { enqueueWebhookEvents } from './webhooks.js';
 
 export interface ErasureScope {
   accountId: string;
@@ -244,12 +245,35 @@ const mentions: ErasureStep[] = MENTIONS.map(({ table, columns }) => ({
 const contact: ErasureStep[] = [
   {
     name: 'contacts',
-    run: async (trx, s) => n(await trx.deleteFrom('contacts').where('account_id', '=', s.accountId).where('email', '=', s.email).executeTakeFirst()),
+    async run(trx, s) {
+      const gone = await trx.selectFrom('contacts').select('id').where('account_id', '=', s.accountId).where('email', '=', s.email).execute();
+      if (!gone.length) return 0;
+      await trx.deleteFrom('contacts').where('account_id', '=', s.accountId).where('email', '=', s.email).execute();
+      // Receivers learn of it by id only: the address itself is what is being erased.
+      await enqueueWebhookEvents(trx, s.accountId, gone.map((c) => ({ type: 'contact.deleted' as const, data: { contactId: c.id } })));
+      return gone.length;
+    },
+  },
+];
+
+/**
+ * Webhook and channel posts that name the address (an event's `recipient`, a created contact), queued
+ * or already sent, with their attempts (a receiver's answer may echo it): deleted, not sent on. What
+ * a receiver already got is theirs to erase; the `contact.deleted` event is how they learn of it.
+ */
+const webhooks: ErasureStep[] = [
+  {
+    name: 'webhook_deliveries',
+    async run(trx, s) {
+      const named = trx.selectFrom('webhook_deliveries').select('id').where('account_id', '=', s.accountId).where(likeAddress('payload', s.email));
+      await trx.deleteFrom('webhook_attempts').where('account_id', '=', s.accountId).where((eb) => eb.or([eb('delivery_id', 'in', named), likeAddress('response', s.email)])).execute();
+      return n(await trx.deleteFrom('webhook_deliveries').where('account_id', '=', s.accountId).where(likeAddress('payload', s.email)).executeTakeFirst());
+    },
   },
 ];
 
 /** Every step, in order. Add a table that keeps addresses here. */
-export const ERASURE_STEPS: ErasureStep[] = [...events, ...sending, ...logging, ...tracked, ...contact, ...mentions];
+export const ERASURE_STEPS: ErasureStep[] = [...events, ...sending, ...logging, ...tracked, ...contact, ...mentions, ...webhooks];
 
 /** Runs every step in the caller's transaction; answers the rows each touched. */
 export async function eraseAddress(trx: Kysely<Schema>, scope: ErasureScope): Promise<Record<string, number>> {

@@ -4,6 +4,7 @@ import { sortableId } from '../secrets.js';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { EmailEventsTable, Schema } from '../db/schema.js';
 import type { CampaignCounters, EmailEvent, EmailEventType } from '../../shared/hubspot.js';
+import { enqueueEmailEvents } from './webhooks.js';
 
 export interface NewEvent {
   accountId: string;
@@ -36,6 +37,8 @@ export async function recordEvents(db: Kysely<Schema>, events: NewEvent[]): Prom
   }));
   // Large batches are split so one statement stays under the engines' parameter limits.
   for (let i = 0; i < rows.length; i += 500) await db.insertInto('email_events').values(rows.slice(i, i + 500)).execute();
+  // Webhooks for these events commit with them (store/webhooks.ts).
+  await enqueueEmailEvents(db, rows);
   return rows.map((r) => r.id);
 }
 
@@ -127,16 +130,30 @@ export type TrackingEventRow = Omit<Selectable<EmailEventsTable>, 'seq'>;
 /** Which copy's events: one delivery's (SMTP, single send) or one tracked one-to-one email's. */
 export type EventScope = { accountId: string; deliveryId: string | null; trackedEmailId: string | null };
 
-/** Inserts hit events; an id already stored (a replayed journal line) is skipped. */
-export async function insertTrackingEvents(db: Kysely<Schema>, rows: TrackingEventRow[]): Promise<void> {
+/** Inserts hit events; an id already stored (a replayed journal line) is skipped. Answers the ids inserted. */
+export async function insertTrackingEvents(db: Kysely<Schema>, rows: TrackingEventRow[]): Promise<string[]> {
   // In statements of a few fixed sizes, whose SQL text repeats and stays prepared: one statement per
   // batch size (up to 500 rows, 7,500 parameters) was prepared anew for every batch, and each left
   // native memory behind until the garbage collector happened to free it (README, Benchmarks: peak RSS).
+  const ids: string[] = [];
   for (let i = 0; i < rows.length; ) {
     const size = [64, 16, 4, 1].find((n) => n <= rows.length - i)!;
-    await db.insertInto('email_events').values(rows.slice(i, i + size)).onConflict((oc) => oc.column('id').doNothing()).execute();
+    const inserted = await db.insertInto('email_events').values(rows.slice(i, i + size)).onConflict((oc) => oc.column('id').doNothing()).returning('id').execute();
+    for (const r of inserted) ids.push(r.id);
     i += size;
   }
+  return ids;
+}
+
+/** Queues the webhooks of these (just stored) events as they stand now, verdict corrections included. */
+export async function enqueueWebhooksOfEvents(db: Kysely<Schema>, ids: string[]): Promise<void> {
+  if (!ids.length) return;
+  const rows = await db
+    .selectFrom('email_events')
+    .select(['id', 'account_id', 'type', 'recipient', 'campaign_id', 'delivery_id', 'tracked_email_id', 'created', 'filtered', 'details'])
+    .where('id', 'in', ids)
+    .execute();
+  await enqueueEmailEvents(db, rows.map((r) => ({ ...r, campaign_id: r.campaign_id === null ? null : Number(r.campaign_id), created: Number(r.created), filtered: Number(r.filtered) })));
 }
 
 function scopedEvents(db: Kysely<Schema>, s: EventScope) {

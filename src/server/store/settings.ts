@@ -21,7 +21,7 @@ const parse = (json: string): Record<string, unknown> => {
 /** The update laid over the settings; notifications merge field by field. */
 export function mergeSettings(base: UserSettings, update: UserSettingsUpdate): UserSettings {
   const known = Object.fromEntries(Object.entries(update).filter(([k, v]) => k in DEFAULT_SETTINGS && v !== undefined));
-  return { ...base, ...known, notifications: { ...base.notifications, ...update.notifications } } as UserSettings;
+  return { ...base, ...known, notifications: { ...base.notifications, ...update.notifications }, channels: { ...base.channels, ...update.channels } } as UserSettings;
 }
 
 /** What the user saved, over the defaults (a user who saved nothing gets DEFAULT_SETTINGS). */

@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import type { Schema } from '../db/schema.js';
-import { clicksSince, eventDetails, type EventScope, hasCountedOpen, insertTrackingEvents, markEventFiltered, trackedHitsBetween } from '../store/events.js';
+import { clicksSince, enqueueWebhooksOfEvents, eventDetails, type EventScope, hasCountedOpen, insertTrackingEvents, markEventFiltered, trackedHitsBetween } from '../store/events.js';
+import { enqueueChannelPosts } from '../store/webhooks.js';
 import { deleteNotificationsOfEvents, insertNotifications, type NewNotification, type StoredNotification, wasNotifiedOfOpen } from '../store/notifications.js';
 import { classify, describeUserAgent, findScannerBursts, LIMITS, type Classification } from './classify.js';
 import { type MailContext, MailContexts } from './mail-context.js';
@@ -87,10 +88,19 @@ export class HitStore implements HitSink {
     if (!prepared.length) return [];
     const db = this.deps.database.db;
     const created = await db.transaction().execute(async (trx) => {
-      await insertTrackingEvents(trx, prepared.map((p) => eventRow(p.hit, p.mail, p.verdict, p.inferred)));
-      await this.inferOpens(trx, prepared);
+      const inserted = await insertTrackingEvents(trx, prepared.map((p) => eventRow(p.hit, p.mail, p.verdict, p.inferred)));
+      inserted.push(...(await this.inferOpens(trx, prepared)));
       const corrected = await this.correctBursts(trx, prepared);
-      return this.notify(trx, prepared.filter((p) => p.verdict.counted && !corrected.has(p.hit.id)));
+      // Webhooks and the reps' Slack/Teams posts commit with the hits, after this batch's corrections
+      // (a replayed hit, already stored, queues nothing again).
+      await enqueueWebhooksOfEvents(trx, inserted);
+      const notified = await this.notify(trx, prepared.filter((p) => p.verdict.counted && !corrected.has(p.hit.id)));
+      const accountOf = new Map(prepared.map((p) => [p.mail.ownerUserId, p.mail.accountId]));
+      await enqueueChannelPosts(
+        trx,
+        notified.map((n) => ({ account_id: accountOf.get(n.userId)!, user_id: n.userId, type: n.type, who: n.who, subject: n.subject, url: n.url ?? null, email_id: n.emailId, at: Date.parse(n.at) })),
+      );
+      return notified;
     });
     return created;
   }
@@ -109,14 +119,16 @@ export class HitStore implements HitSink {
   }
 
   /** A counted click with no counted open before it means the mail was opened (docs/product.md §5). */
-  private async inferOpens(trx: Kysely<Schema>, prepared: Prepared[]) {
+  private async inferOpens(trx: Kysely<Schema>, prepared: Prepared[]): Promise<string[]> {
+    const inserted: string[] = [];
     for (const p of prepared) {
       if (p.hit.kind !== 'c' || !p.verdict.counted) continue;
       if (await hasCountedOpen(trx, scopeOf(p.mail))) continue;
       const open: RawHit = { ...p.hit, id: `${p.hit.id}:open`, kind: 'o', url: undefined, link: undefined };
       const row = eventRow(open, p.mail, { ...p.verdict, reasons: ['a click with no open before it (images were probably blocked)'] }, true);
-      await insertTrackingEvents(trx, [row]);
+      inserted.push(...(await insertTrackingEvents(trx, [row])));
     }
+    return inserted;
   }
 
   /**

@@ -9,6 +9,7 @@ import type { UserSettings } from '../../../shared/api.js';
 import { cleanNeverLog, isDomain } from '../../../shared/addresses.js';
 import { cleanBlockedIps } from '../../../shared/ip-ranges.js';
 import { RETENTION_DAYS } from '../../lifecycle/retention.js';
+import { checkTarget } from '../../webhooks/targets.js';
 import { getAccountSettings, getUserSettings, updateAccountSettings, updateUserSettings, type AccountSettings } from '../../store/settings.js';
 
 const MAX_LIST = 500;
@@ -41,6 +42,18 @@ function retentionDays(days: number): void {
   }
 }
 
+// Personal channels (docs/product.md, Webhooks): incoming-webhook URLs are outbound targets like webhooks.
+const ChannelUrl = Type.Union([Type.Null(), Type.String({ maxLength: 2048 })]);
+const Channels = Type.Object(
+  { slackWebhookUrl: Type.Optional(ChannelUrl), teamsWebhookUrl: Type.Optional(ChannelUrl), emailDigest: Type.Optional(Type.Enum(['off', 'daily'])) },
+  { additionalProperties: false },
+);
+
+async function channelUrl(value: string | null | undefined, field: string, ctx: AppContext): Promise<string | null | undefined> {
+  if (value === undefined || value === null || value.trim() === '') return value === undefined ? undefined : null;
+  return checkTarget(value, field, { allowPrivate: ctx.config.webhooks.allowPrivate, dnsServers: ctx.config.webhooks.dnsServers, requireHttps: true });
+}
+
 export default async function settings(fastify: FastifyInstance, ctx: AppContext) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const db = ctx.database.db;
@@ -66,6 +79,7 @@ export default async function settings(fastify: FastifyInstance, ctx: AppContext
             ),
             blockedIps: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: MAX_LIST })),
             pixelPosition: Type.Optional(Type.Enum(['bottom', 'top'])),
+            channels: Type.Optional(Channels),
           },
           { additionalProperties: false },
         ),
@@ -75,6 +89,12 @@ export default async function settings(fastify: FastifyInstance, ctx: AppContext
       const update = { ...request.body };
       if (update.neverLog) update.neverLog = neverLogList(update.neverLog);
       if (update.blockedIps) update.blockedIps = blockedIpList(update.blockedIps);
+      if (update.channels) {
+        const { slackWebhookUrl, teamsWebhookUrl, emailDigest } = update.channels;
+        const slack = await channelUrl(slackWebhookUrl, 'channels.slackWebhookUrl', ctx);
+        const teams = await channelUrl(teamsWebhookUrl, 'channels.teamsWebhookUrl', ctx);
+        update.channels = { ...(slack !== undefined ? { slackWebhookUrl: slack } : {}), ...(teams !== undefined ? { teamsWebhookUrl: teams } : {}), ...(emailDigest ? { emailDigest } : {}) };
+      }
       const { accountId, userId } = request.principal;
       const saved = await updateUserSettings(db, accountId, userId, update);
       // Tracking keeps copies (blocked IPs, notification choices): the next hit, in any process, sees this.
