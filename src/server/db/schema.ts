@@ -14,6 +14,8 @@ export interface AccountsTable {
   never_log: Generated<string>;
   /** 1: logging creates contacts for unknown recipients. */
   create_contacts: Generated<number>;
+  /** From: of the account's own emails (invitations, password resets); null: no-reply@ PUBLIC_URL's host. */
+  sender_address: Generated<string | null>;
 }
 
 export interface UsersTable {
@@ -23,6 +25,8 @@ export interface UsersTable {
   name: string | null;
   created_at: number;
   removed_at: number | null;
+  role: Generated<'admin' | 'member'>;
+  password_hash: Generated<string | null>;
 }
 
 export interface AccessTokensTable {
@@ -32,6 +36,33 @@ export interface AccessTokensTable {
   secret_hash: string;
   created_at: number;
   revoked_at: number | null;
+  name: Generated<string | null>;
+  last_used_at: Generated<number | null>;
+}
+
+/** Browser sessions (the `mb_session` cookie): `<id>.<secret>`, the secret kept as SHA-256. */
+export interface SessionsTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  secret_hash: string;
+  name: string;
+  created_at: number;
+  last_used_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+/** One-use links: an invitation (set your first password) or a password reset; tokens kept as SHA-256. */
+export interface UserLinksTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  kind: 'invite' | 'reset';
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
 }
 
 export interface CampaignsTable {
@@ -329,6 +360,8 @@ export interface Schema {
   attachments: AttachmentsTable;
   user_settings: UserSettingsTable;
   changes: ChangesTable;
+  sessions: SessionsTable;
+  user_links: UserLinksTable;
 }
 
 /** Tables that hold no account's data; every other table carries `account_id`. */
