@@ -32,6 +32,8 @@ export default (env = {}, argv = {}) => {
       launchevent: './src/addin/commands/launchevent.ts',
       notifications: './src/addin/notifications/index.tsx',
       sw: './src/addin/notifications/sw.ts',
+      // The web app (/app), and the same app as the add-in's sign-in dialog (/app/addin-login).
+      app: './src/app/index.tsx',
     },
     output: {
       path: path.join(root, 'dist'),
@@ -59,7 +61,8 @@ export default (env = {}, argv = {}) => {
       splitChunks: {
         chunks: (chunk) => !STANDALONE.has(chunk.name),
         cacheGroups: {
-          vendor: { test: /[\\/]node_modules[\\/]/, name: 'vendor', chunks: (chunk) => !STANDALONE.has(chunk.name) && chunk.canBeInitial(), priority: 10 },
+          // The add-in's pages only: the web app's dependencies must not grow the task pane's vendor file.
+          vendor: { test: /[\\/]node_modules[\\/]/, name: 'vendor', chunks: (chunk) => !STANDALONE.has(chunk.name) && chunk.name !== 'app' && chunk.canBeInitial(), priority: 10 },
         },
       },
     },
@@ -67,6 +70,9 @@ export default (env = {}, argv = {}) => {
       new HtmlWebpackPlugin({ filename: 'taskpane.html', template: './src/addin/taskpane/taskpane.html', chunks: ['taskpane'] }),
       new HtmlWebpackPlugin({ filename: 'commands.html', template: './src/addin/commands/commands.html', chunks: ['launchevent'] }),
       new HtmlWebpackPlugin({ filename: 'notifications.html', template: './src/addin/notifications/notifications.html', chunks: ['notifications'] }),
+      // Served at /app and /app/* (deep paths), so its scripts are named from the root.
+      new HtmlWebpackPlugin({ filename: 'app.html', template: './src/app/app.html', chunks: ['app'], publicPath: '/' }),
+      new HtmlWebpackPlugin({ filename: 'addin-login.html', template: './src/app/addin-login.html', chunks: ['app'], publicPath: '/' }),
       new CopyWebpackPlugin({
         patterns: [
           { from: 'assets', to: 'assets' },

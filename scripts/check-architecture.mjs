@@ -5,6 +5,8 @@
 //   - src/shared imports no project code outside src/shared and no Node built-in (the add-in bundles
 //     it); small pure packages (entities) are allowed;
 //   - src/addin imports nothing from src/server;
+//   - browser code: src/ui (shared by the add-in and the web app) imports only src/ui and src/shared;
+//     src/app imports only src/app, src/ui and src/shared; src/addin may import src/ui and src/shared;
 //   - the server's layers point one way: http → domain → store → db. store/ imports only store/, db/,
 //     shared/ and the leaf helpers (secrets, net); db/ imports only db/.
 // Usage: node scripts/check-architecture.mjs   (exit 1 and one line per violation when broken)
@@ -78,6 +80,9 @@ function importViolation(from, to) {
     if (local ? !under(to, 'src/shared/') : to.startsWith('node:')) return 'src/shared imports nothing outside src/shared but pure packages';
   }
   if (under(from, 'src/addin/') && local && under(to, 'src/server/')) return 'the add-in never imports server code';
+  if (under(from, 'src/addin/') && local && under(to, 'src/app/')) return 'the add-in imports only src/addin, src/ui and src/shared';
+  if (under(from, 'src/ui/') && local && !under(to, 'src/ui/', 'src/shared/')) return 'src/ui imports only src/ui and src/shared';
+  if (under(from, 'src/app/') && local && !under(to, 'src/app/', 'src/ui/', 'src/shared/')) return 'the web app imports only src/app, src/ui and src/shared';
   if (!local) return null;
   if (under(from, 'src/server/db/') && !under(to, 'src/server/db/')) return 'db/ imports only db/';
   if (under(from, 'src/server/store/') && !under(to, 'src/server/store/', 'src/server/db/', 'src/shared/', ...LEAF_HELPERS)) {

@@ -31,7 +31,7 @@ describe('signed out', () => {
     const host = new FakeHost();
     const api = fakeApi();
     api.me = async () => {
-      const { ApiError } = await import('../../src/addin/api/client.js');
+      const { ApiError } = await import('../../src/ui/api/client.js');
       throw new ApiError('nope', 'unauthorized', 401);
     };
     renderApp(host, api);
@@ -101,7 +101,7 @@ describe('composing', () => {
     const host = new FakeHost();
     signIn(host);
     const api = fakeApi();
-    const { ApiError } = await import('../../src/addin/api/client.js');
+    const { ApiError } = await import('../../src/ui/api/client.js');
     api.getSettings = async () => {
       throw new ApiError('revoked', 'unauthorized', 401);
     };

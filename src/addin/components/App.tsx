@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { FluentProvider, Tab, TabList, Text, makeStyles, tokens, webDarkTheme, webLightTheme } from '@fluentui/react-components';
 import type { UserSettings } from '../../shared/api.js';
-import { createApi, type ApiConfig, type MailbeaconApi } from '../api/client.js';
+import { createApi, type ApiConfig, type MailbeaconApi } from '../../ui/api/client.js';
 import { openNotificationStream } from '../api/stream.js';
 import type { OfficeHost } from '../office/host.js';
 import { clearSession, effectiveSettings, loadSession, saveSession, type Session } from '../models/session.js';

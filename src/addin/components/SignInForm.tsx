@@ -1,7 +1,7 @@
 // Signed out (docs/product.md §7): server address, access token, where to get one, and what happens next.
 import { useState, type FormEvent } from 'react';
 import { Button, Caption1, Field, Input, MessageBar, MessageBarBody, Subtitle2, Text } from '@fluentui/react-components';
-import { ApiError, createApi, normalizeBackendUrl, type ApiConfig, type MailbeaconApi } from '../api/client.js';
+import { ApiError, createApi, normalizeBackendUrl, type ApiConfig, type MailbeaconApi } from '../../ui/api/client.js';
 import type { Session } from '../models/session.js';
 import { usePaneStyles } from './styles.js';
 

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import { Caption1, Spinner, Subtitle2, Text } from '@fluentui/react-components';
 import { Panel } from './Panel.js';
 import type { TrackedEmailView } from '../../shared/api.js';
-import type { MailbeaconApi } from '../api/client.js';
+import type { MailbeaconApi } from '../../ui/api/client.js';
 import { eventLine, trackedHeadline } from '../helpers/labels.js';
 import { relativeTime } from '../helpers/relative-time.js';
 import { useNow } from '../hooks/hooks.js';

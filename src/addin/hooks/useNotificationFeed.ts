@@ -1,7 +1,7 @@
 // History plus the live stream of opens and clicks, for the Activity tab and the companion page.
 import { useEffect, useState } from 'react';
 import type { NotificationItem } from '../../shared/api.js';
-import type { MailbeaconApi } from '../api/client.js';
+import type { MailbeaconApi } from '../../ui/api/client.js';
 import { openNotificationStream } from '../api/stream.js';
 import { mergeFeed } from '../helpers/feed.js';
 import type { Connection } from './services.js';

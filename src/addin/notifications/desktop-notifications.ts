@@ -2,7 +2,7 @@
 // Web Push through the service worker (sw.js) for when it is not. A notification's tag is the event's
 // id, so the page and the worker showing the same event leave one notification, not two.
 import type { NotificationItem } from '../../shared/api.js';
-import type { MailbeaconApi } from '../api/client.js';
+import type { MailbeaconApi } from '../../ui/api/client.js';
 import { shortUrl } from '../helpers/labels.js';
 
 export type PushState = 'unsupported' | 'denied' | 'off' | 'on';

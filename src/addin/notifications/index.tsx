@@ -3,7 +3,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Button, Caption1, FluentProvider, Text, Title3, makeStyles, tokens, webDarkTheme, webLightTheme } from '@fluentui/react-components';
-import { createApi } from '../api/client.js';
+import { createApi } from '../../ui/api/client.js';
 import type { Session } from '../models/session.js';
 import { ActivityFeed } from '../components/ActivityFeed.js';
 import { Panel } from '../components/Panel.js';
