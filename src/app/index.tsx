@@ -1,4 +1,5 @@
 // The web app's entry: Fluent UI's theme following the system's light or dark.
+import './public-path.js';
 import { useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { FluentProvider, webDarkTheme, webLightTheme } from '@fluentui/react-components';

@@ -20,7 +20,7 @@ export type LinkKind = 'invite' | 'reset';
 export const sessionApi = {
   me: () => request<MeResponse & { user: { role: Role } }>({ url: routes.me }),
   login: (email: string, password: string) => request<{ user: SignedInUser }>({ method: 'POST', url: routes.login, data: { email, password } }),
-  logout: () => request<void>({ method: 'POST', url: routes.logout }),
+  logout: () => request<void>({ method: 'POST', url: routes.logout, data: {} }),
   requestReset: (email: string) => request<{ message: string }>({ method: 'POST', url: routes.passwordReset, data: { email } }),
   /** Who an invitation or reset link is for (404 once used or expired). */
   linkOwner: (kind: LinkKind, token: string) => request<{ email: string; name: string | null }>({ url: kind === 'invite' ? routes.invitation(token) : routes.passwordResetLink(token) }),
