@@ -210,8 +210,8 @@ describe.each(BACKENDS)('people in the browser (%s)', { timeout: 90_000 }, (back
     expect(await frame.locator('body').getAttribute('data-onload')).toBeNull();
     expect(await page.title()).not.toBe('pwned');
     // Its origin is opaque: not the one the session cookie belongs to.
-    const origin = await page.frames().find((f) => f.url().includes('/html'))!.evaluate(() => origin);
-    expect(origin).toBe('null');
+    const frameOrigin: string = await page.frames().find((f) => f.url().includes('/html'))!.evaluate(() => window.origin);
+    expect(frameOrigin).toBe('null');
     await ctx.close();
   });
 

@@ -4,8 +4,8 @@ import { Body1, Title2 } from '@fluentui/react-components';
 export default function ContactPage(_props: { params: Record<string, string> }) {
   return (
     <>
-      <Title2 as="h1">Contact</Title2>
-      <Body1 as="p">This contact's details, legal basis and timeline. This page is on its way.</Body1>
+      <Title2 as="h1" block>Contact</Title2>
+      <Body1 as="p" block>This contact's details, legal basis and timeline. This page is on its way.</Body1>
     </>
   );
 }

@@ -4,8 +4,8 @@ import { Body1, Title2 } from '@fluentui/react-components';
 export default function ContactsPage(_props: { params: Record<string, string> }) {
   return (
     <>
-      <Title2 as="h1">Contacts</Title2>
-      <Body1 as="p">Search your contacts and open their timelines. This page is on its way.</Body1>
+      <Title2 as="h1" block>Contacts</Title2>
+      <Body1 as="p" block>Search your contacts and open their timelines. This page is on its way.</Body1>
     </>
   );
 }

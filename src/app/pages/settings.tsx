@@ -4,8 +4,8 @@ import { Body1, Title2 } from '@fluentui/react-components';
 export default function SettingsPage(_props: { params: Record<string, string> }) {
   return (
     <>
-      <Title2 as="h1">Settings</Title2>
-      <Body1 as="p">Your settings, password and devices; for admins, users and the account. This page is on its way.</Body1>
+      <Title2 as="h1" block>Settings</Title2>
+      <Body1 as="p" block>Your settings, password and devices; for admins, users and the account. This page is on its way.</Body1>
     </>
   );
 }

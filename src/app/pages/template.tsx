@@ -4,8 +4,8 @@ import { Body1, Title2 } from '@fluentui/react-components';
 export default function TemplatePage(_props: { params: Record<string, string> }) {
   return (
     <>
-      <Title2 as="h1">Template</Title2>
-      <Body1 as="p">The template editor with a live preview. This page is on its way.</Body1>
+      <Title2 as="h1" block>Template</Title2>
+      <Body1 as="p" block>The template editor with a live preview. This page is on its way.</Body1>
     </>
   );
 }

@@ -4,8 +4,8 @@ import { Body1, Title2 } from '@fluentui/react-components';
 export default function TemplatesPage(_props: { params: Record<string, string> }) {
   return (
     <>
-      <Title2 as="h1">Templates</Title2>
-      <Body1 as="p">Your templates with their state, and New template. This page is on its way.</Body1>
+      <Title2 as="h1" block>Templates</Title2>
+      <Body1 as="p" block>Your templates with their state, and New template. This page is on its way.</Body1>
     </>
   );
 }

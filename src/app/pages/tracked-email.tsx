@@ -4,8 +4,8 @@ import { Body1, Title2 } from '@fluentui/react-components';
 export default function TrackedEmailPage(_props: { params: Record<string, string> }) {
   return (
     <>
-      <Title2 as="h1">Tracked email</Title2>
-      <Body1 as="p">Each recipient of this email and every open and click, with the reasons behind each verdict. This page is on its way.</Body1>
+      <Title2 as="h1" block>Tracked email</Title2>
+      <Body1 as="p" block>Each recipient of this email and every open and click, with the reasons behind each verdict. This page is on its way.</Body1>
     </>
   );
 }

@@ -4,8 +4,8 @@ import { Body1, Title2 } from '@fluentui/react-components';
 export default function TrackedPage(_props: { params: Record<string, string> }) {
   return (
     <>
-      <Title2 as="h1">Tracked email</Title2>
-      <Body1 as="p">Your tracked email with opens, clicks and last activity, sortable and searchable. This page is on its way.</Body1>
+      <Title2 as="h1" block>Tracked email</Title2>
+      <Body1 as="p" block>Your tracked email with opens, clicks and last activity, sortable and searchable. This page is on its way.</Body1>
     </>
   );
 }

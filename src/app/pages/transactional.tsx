@@ -4,8 +4,8 @@ import { Body1, Title2 } from '@fluentui/react-components';
 export default function TransactionalPage(_props: { params: Record<string, string> }) {
   return (
     <>
-      <Title2 as="h1">Transactional</Title2>
-      <Body1 as="p">SMTP tokens, sent messages and suppressions. This page is on its way.</Body1>
+      <Title2 as="h1" block>Transactional</Title2>
+      <Body1 as="p" block>SMTP tokens, sent messages and suppressions. This page is on its way.</Body1>
     </>
   );
 }
