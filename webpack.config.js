@@ -17,6 +17,13 @@ export const MANIFEST_DEV_URL = 'https://localhost:3443';
  *  fixed names, one self-contained file each, no shared chunks. */
 const STANDALONE = new Set(['launchevent', 'sw']);
 
+/** Whether a chunk is loaded by the web app alone (its runtime is the `app` entry's only). */
+function onlyApp(chunk) {
+  const runtime = chunk?.runtime;
+  const names = typeof runtime === 'string' ? [runtime] : runtime ? [...runtime] : [];
+  return names.length === 1 && names[0] === 'app';
+}
+
 /** The manifest for a deployment: every URL under `addinUrl`. */
 export function manifestFor(content, addinUrl) {
   return content.replaceAll(MANIFEST_DEV_URL, addinUrl.replace(/\/+$/, ''));
@@ -37,8 +44,9 @@ export default (env = {}, argv = {}) => {
     },
     output: {
       path: path.join(root, 'dist'),
-      filename: (data) => (STANDALONE.has(data.chunk.name) ? '[name].js' : '[name].[contenthash:8].js'),
-      chunkFilename: '[name].[contenthash:8].js',
+      filename: (data) => (STANDALONE.has(data.chunk.name) ? '[name].js' : data.chunk.name !== 'app' && onlyApp(data.chunk) ? 'app-[name].[contenthash:8].js' : '[name].[contenthash:8].js'),
+      // Chunks only the web app loads are named app-…, so the add-in's budget can tell them apart.
+      chunkFilename: (data) => (onlyApp(data.chunk) ? 'app-[name].[contenthash:8].js' : '[name].[contenthash:8].js'),
       publicPath: '',
       clean: true,
     },
