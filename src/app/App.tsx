@@ -3,7 +3,7 @@
 // path, each page loaded on its own. A session that ends sends the person to sign in and then back.
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState, type ComponentType, type LazyExoticComponent } from 'react';
 import { MessageBar, MessageBarBody, Spinner, Button } from '@fluentui/react-components';
-import { sessionApi } from '../ui/api/session-api.js';
+import { onSessionEnded, sessionApi } from '../ui/api/session-api.js';
 import { ApiError } from '../ui/api/client.js';
 import { match, navigate, safeNext, useLocation } from './router.js';
 import { SessionContext, type SessionUser, type SessionValue } from './session.js';
@@ -64,6 +64,12 @@ export function App() {
       },
     };
   }, [auth]);
+
+  // A signed-in call answering 401 means the session ended: back to sign-in, then to this page.
+  useEffect(() => {
+    onSessionEnded(session?.expired);
+    return () => onSessionEnded(undefined);
+  }, [session]);
 
   // Pages that work signed out, whatever the session.
   const invite = match('/app/invite/:token', pathname);
