@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
+import { connectSse } from '../helpers/sse.js';
 import { browserClient, linkIn, mailTo } from './helpers.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -200,6 +201,19 @@ describe.each(BACKENDS)('people and sign-in (%s)', (backend) => {
     const cid = ((await (await c.call('/api/v1/sessions')).json()).results as Array<{ id: string; current: boolean }>).find((d) => d.current)!.id;
     expect((await b.call(`/api/v1/sessions/${cid}`, { method: 'DELETE' })).status).toBe(204);
     expect((await c.call('/api/v1/me')).status).toBe(401);
+  });
+
+  it('the live feed takes the session cookie (no token in the URL); signing out or ending a token ends its feeds', async () => {
+    const b = browserClient(server);
+    await b.call('/api/v1/auth/login', { json: { email: 'ada@acme.test', password: PASSWORD } });
+    const byCookie = await connectSse(server.url + '/api/v1/notifications/stream', { cookie: b.cookie });
+    const made = await (await b.call('/api/v1/access-tokens', { json: { name: 'Outlook' } })).json();
+    const byToken = await connectSse(server.url + '/api/v1/notifications/stream', { token: made.accessToken });
+    expect((await b.call('/api/v1/auth/logout', { method: 'POST', json: {} })).status).toBe(204);
+    await byCookie.ended;
+    expect((await server.api(`/api/v1/sessions/${made.id}`, { token: made.accessToken, method: 'DELETE' })).status).toBe(204);
+    await byToken.ended;
+    expect((await server.api('/api/v1/me', { token: made.accessToken })).status).toBe(401);
   });
 
   it('the admin sets the sender address; bad ones are refused and change nothing', async () => {
