@@ -17,6 +17,13 @@ export const MANIFEST_DEV_URL = 'https://localhost:3443';
  *  fixed names, one self-contained file each, no shared chunks. */
 const STANDALONE = new Set(['launchevent', 'sw']);
 
+/** Whether a chunk is loaded by the web app alone (its runtime is the `app` entry's only). */
+function onlyApp(chunk) {
+  const runtime = chunk?.runtime;
+  const names = typeof runtime === 'string' ? [runtime] : runtime ? [...runtime] : [];
+  return names.length === 1 && names[0] === 'app';
+}
+
 /** The manifest for a deployment: every URL under `addinUrl`. */
 export function manifestFor(content, addinUrl) {
   return content.replaceAll(MANIFEST_DEV_URL, addinUrl.replace(/\/+$/, ''));
@@ -32,11 +39,14 @@ export default (env = {}, argv = {}) => {
       launchevent: './src/addin/commands/launchevent.ts',
       notifications: './src/addin/notifications/index.tsx',
       sw: './src/addin/notifications/sw.ts',
+      // The web app (/app), and the same app as the add-in's sign-in dialog (/app/addin-login).
+      app: './src/app/index.tsx',
     },
     output: {
       path: path.join(root, 'dist'),
-      filename: (data) => (STANDALONE.has(data.chunk.name) ? '[name].js' : '[name].[contenthash:8].js'),
-      chunkFilename: '[name].[contenthash:8].js',
+      filename: (data) => (STANDALONE.has(data.chunk.name) ? '[name].js' : data.chunk.name !== 'app' && onlyApp(data.chunk) ? 'app-[name].[contenthash:8].js' : '[name].[contenthash:8].js'),
+      // Chunks only the web app loads are named app-…, so the add-in's budget can tell them apart.
+      chunkFilename: (data) => (onlyApp(data.chunk) ? 'app-[name].[contenthash:8].js' : '[name].[contenthash:8].js'),
       publicPath: '',
       clean: true,
     },
@@ -59,7 +69,8 @@ export default (env = {}, argv = {}) => {
       splitChunks: {
         chunks: (chunk) => !STANDALONE.has(chunk.name),
         cacheGroups: {
-          vendor: { test: /[\\/]node_modules[\\/]/, name: 'vendor', chunks: (chunk) => !STANDALONE.has(chunk.name) && chunk.canBeInitial(), priority: 10 },
+          // The add-in's pages only: the web app's dependencies must not grow the task pane's vendor file.
+          vendor: { test: /[\\/]node_modules[\\/]/, name: 'vendor', chunks: (chunk) => !STANDALONE.has(chunk.name) && chunk.name !== 'app' && chunk.canBeInitial(), priority: 10 },
         },
       },
     },
@@ -67,6 +78,9 @@ export default (env = {}, argv = {}) => {
       new HtmlWebpackPlugin({ filename: 'taskpane.html', template: './src/addin/taskpane/taskpane.html', chunks: ['taskpane'] }),
       new HtmlWebpackPlugin({ filename: 'commands.html', template: './src/addin/commands/commands.html', chunks: ['launchevent'] }),
       new HtmlWebpackPlugin({ filename: 'notifications.html', template: './src/addin/notifications/notifications.html', chunks: ['notifications'] }),
+      // Served at /app and /app/* (deep paths), so its scripts are named from the root.
+      new HtmlWebpackPlugin({ filename: 'app.html', template: './src/app/app.html', chunks: ['app'], publicPath: '/' }),
+      new HtmlWebpackPlugin({ filename: 'addin-login.html', template: './src/app/addin-login.html', chunks: ['app'], publicPath: '/' }),
       new CopyWebpackPlugin({
         patterns: [
           { from: 'assets', to: 'assets' },

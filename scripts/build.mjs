@@ -23,7 +23,7 @@ async function addinUrl() {
 
 const ADDIN_DIST = path.join(ROOT, 'dist');
 const ADDIN_INFO = path.join(ADDIN_DIST, 'build-info.json');
-const ADDIN_SOURCES = ['src/addin', 'src/shared', 'assets', 'manifest.xml', 'webpack.config.js', 'package-lock.json'].map((p) => path.join(ROOT, p));
+const ADDIN_SOURCES = ['src/addin', 'src/ui', 'src/app', 'src/shared', 'assets', 'manifest.xml', 'webpack.config.js', 'package-lock.json'].map((p) => path.join(ROOT, p));
 
 function addinIsStale(url) {
   if (!fs.existsSync(ADDIN_INFO)) return true;

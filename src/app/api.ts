@@ -3,8 +3,8 @@
 // own origin with the session cookie, and a test or the add-in's dialog may provide one with a token.
 import { createContext, useContext } from 'react';
 import type { AxiosRequestConfig } from 'axios';
-import { createRequester, type Requester } from '../addin/api/client.js';
-import { routes } from '../addin/api/routes.js';
+import { createRequester, type Requester } from '../ui/api/client.js';
+import { routes } from '../ui/api/routes.js';
 import type {
   AccountSettings,
   ActivityItem,

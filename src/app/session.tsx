@@ -1,23 +1,25 @@
-// The signed-in person, for the pages. A stand-in until the sign-in work (sessions, roles) provides the
-// real one with the same export; it is replaced at merge.
+// The signed-in person, for every page: `useSession()` → `{ user, signOut() }`.
 import { createContext, useContext } from 'react';
+import type { Role } from '../shared/api.js';
 
 export interface SessionUser {
   id: string;
   email: string;
   name: string | null;
-  role: 'admin' | 'member';
+  role: Role;
 }
 
-export interface Session {
+export interface SessionValue {
   user: SessionUser;
-  signOut(): void;
+  signOut(): Promise<void>;
+  /** A request answered 401: the session ended; back to sign-in, then to this page. */
+  expired(): void;
 }
 
-export const SessionContext = createContext<Session | null>(null);
+export const SessionContext = createContext<SessionValue | null>(null);
 
-export function useSession(): Session {
-  const session = useContext(SessionContext);
-  if (!session) throw new Error('useSession needs a SessionContext provider (the app shell).');
-  return session;
+export function useSession(): SessionValue {
+  const v = useContext(SessionContext);
+  if (!v) throw new Error('useSession() outside the signed-in app');
+  return v;
 }

@@ -6,10 +6,13 @@ const USAGE = `Usage: mailbeacon <command>
 
   serve                                   start the server (what npm start runs)
   migrate                                 bring the database schema up to date
-  user add <email> [--name N] [--account A]   add a user; prints its access token
+  user add <email> [--name N] [--account A] [--role admin|member]
+                                          add a user; prints its access token and an invite link
+                                          (the account's first user is its admin)
   user list [--account A]                 list users, one JSON line each
   user remove <email>                     remove a user and revoke its access tokens
   user token <email>                      issue a new access token (earlier ones stop working)
+  user invite <email>                     a fresh link to set a password (7 days, one use)
   domain add <domain> [--selector S]      make a DKIM key; prints the DNS TXT record to publish
   domain list | domain remove <domain>    the sending domains whose mail is DKIM-signed
   demo                                    send a sample tracked email into the dev mailbox (server running)

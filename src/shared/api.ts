@@ -24,7 +24,7 @@ export interface Page<T> {
 
 /** GET /api/v1/me */
 export interface MeResponse {
-  user: { id: string; email: string; name: string | null; createdAt: string };
+  user: { id: string; email: string; name: string | null; createdAt: string; role?: 'admin' | 'member' };
   account: { id: string; name: string };
 }
 
@@ -486,4 +486,50 @@ export interface WebhookAttempt {
   /** The first 2 KB of the answer's body. */
   response: string | null;
   error: string | null;
+}
+
+// ---- people and sign-in (docs/product.md, "People and sign-in") ---------------------------------
+
+export type Role = 'admin' | 'member';
+
+/** The signed-in person as the sign-in routes answer it. */
+export interface SignedInUser {
+  id: string;
+  email: string;
+  name: string | null;
+  role: Role;
+}
+
+/** A user of the account (`GET /api/v1/users`); `invited` until they set a password. */
+export interface AccountUser extends SignedInUser {
+  status: 'active' | 'invited';
+  createdAt: string;
+}
+
+/** `POST /api/v1/users` and `POST /api/v1/users/{id}/invitation`. */
+export interface InvitedUser extends AccountUser {
+  inviteUrl: string;
+}
+
+/** One entry of `GET /api/v1/sessions`: a browser session or an access token. */
+export interface Device {
+  id: string;
+  kind: 'session' | 'token';
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  current: boolean;
+}
+
+/** `POST /api/v1/access-tokens`: the token is shown this once. */
+export interface NewAccessToken {
+  id: string;
+  name: string;
+  accessToken: string;
+}
+
+/** What the add-in's sign-in dialog hands to the pane (`messageParent`). */
+export interface DialogSignIn {
+  backendUrl: string;
+  accessToken: string;
 }

@@ -3,7 +3,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApi, ApiError } from '../../src/addin/api/client.js';
+import { createApi, ApiError } from '../../src/ui/api/client.js';
 
 interface Seen {
   method: string;

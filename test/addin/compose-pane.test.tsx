@@ -18,8 +18,9 @@ describe('signed out', () => {
     const api = fakeApi({ settings: { ...DEFAULT_SETTINGS, defaultLog: false } });
     renderApp(host, api);
     expect(screen.queryByRole('tab')).toBeNull();
-    expect(screen.getByText(/mailbeacon user add/)).toBeTruthy();
     const user = userEvent.setup();
+    await user.click(screen.getByRole('button', { name: 'Use an access token instead' }));
+    expect(screen.getByText(/mailbeacon user token/)).toBeTruthy();
     expect((screen.getByLabelText(/Server address/) as HTMLInputElement).value).toBe('https://mb.example.test');
     await user.type(screen.getByLabelText(/Access token/), 'mb_token_1234567890');
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
@@ -31,15 +32,45 @@ describe('signed out', () => {
     const host = new FakeHost();
     const api = fakeApi();
     api.me = async () => {
-      const { ApiError } = await import('../../src/addin/api/client.js');
+      const { ApiError } = await import('../../src/ui/api/client.js');
       throw new ApiError('nope', 'unauthorized', 401);
     };
     renderApp(host, api);
     const user = userEvent.setup();
+    await user.click(screen.getByRole('button', { name: 'Use an access token instead' }));
     await user.type(screen.getByLabelText(/Access token/), 'wrong');
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
     expect(await screen.findByText(/was not accepted/)).toBeTruthy();
     expect(host.roaming.has(SESSION_KEY)).toBe(false);
+  });
+});
+
+describe('Sign in with Mailbeacon', () => {
+  it('opens the sign-in page in an Office dialog and signs in with the token it hands back', async () => {
+    const host = new FakeHost();
+    host.dialogAnswer = { message: JSON.stringify({ backendUrl: 'https://mb.example.test', accessToken: 'mb_from_dialog' }) };
+    const api = fakeApi();
+    renderApp(host, api);
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('button', { name: 'Sign in with Mailbeacon' }));
+    expect(await screen.findByRole('tab', { name: 'Email' })).toBeTruthy();
+    expect(host.calls.find((c) => c.method === 'signInDialog')?.args).toEqual(['https://mb.example.test/app/addin-login']);
+    expect(host.roaming.get(SESSION_KEY)).toMatchObject({ backendUrl: 'https://mb.example.test', accessToken: 'mb_from_dialog' });
+  });
+
+  it.each([
+    [12006, /closed before signing in finished/],
+    [12007, /already open/],
+    [12009, /blocked/],
+  ])('says what happened when the dialog fails with %i, and stays signed out', async (code, message) => {
+    const host = new FakeHost();
+    host.dialogAnswer = { error: code };
+    renderApp(host, fakeApi());
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('button', { name: 'Sign in with Mailbeacon' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(message);
+    expect(host.roaming.has(SESSION_KEY)).toBe(false);
+    expect(screen.getByRole('button', { name: 'Sign in with Mailbeacon' })).toBeTruthy();
   });
 });
 
@@ -101,7 +132,7 @@ describe('composing', () => {
     const host = new FakeHost();
     signIn(host);
     const api = fakeApi();
-    const { ApiError } = await import('../../src/addin/api/client.js');
+    const { ApiError } = await import('../../src/ui/api/client.js');
     api.getSettings = async () => {
       throw new ApiError('revoked', 'unauthorized', 401);
     };

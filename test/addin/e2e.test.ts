@@ -121,15 +121,16 @@ describe('the add-in in Chromium, served by the real backend', { timeout: 60_000
     watch(pane);
     const started = Date.now();
     await pane.goto(server.url + '/taskpane.html');
-    await pane.getByRole('button', { name: 'Sign in' }).waitFor();
+    await pane.getByRole('button', { name: 'Sign in with Mailbeacon' }).waitFor();
     metrics.navigationToFirstPaneMs = Math.round(await pane.evaluate(() => performance.getEntriesByName('mailbeacon:rendered')[0]?.startTime ?? -1));
     metrics.gotoToSignInVisibleMs = Date.now() - started;
     expect(metrics.navigationToFirstPaneMs).toBeGreaterThan(0);
     await shot(pane, '1-signed-out');
 
+    await pane.getByRole('button', { name: 'Use an access token instead' }).click();
     expect(await pane.getByLabel('Server address').inputValue()).toBe(server.url);
     await pane.getByLabel('Access token').fill(token);
-    await pane.getByRole('button', { name: 'Sign in' }).click();
+    await pane.getByRole('button', { name: 'Sign in', exact: true }).click();
     await step('signing in', () => pane.getByRole('tab', { name: 'Email' }).waitFor({ timeout: 10_000 }));
     const roaming = (await stubState(pane)).roaming[SESSION_KEY] as { backendUrl: string; accessToken: string };
     expect(roaming).toMatchObject({ backendUrl: server.url, accessToken: token });

@@ -1,7 +1,7 @@
 // A typed fake of the backend client with switchable behaviour: up, down (unreachable), slow (answers
 // after a delay), erroring (500), for the send handler's paths and for component tests.
-import { ApiError, type MailbeaconApi } from '../../src/addin/api/client.js';
-import type { FilePart } from '../../src/addin/helpers/multipart.js';
+import { ApiError, type MailbeaconApi } from '../../src/ui/api/client.js';
+import type { FilePart } from '../../src/ui/helpers/multipart.js';
 import {
   DEFAULT_SETTINGS,
   type Contact,
@@ -155,6 +155,7 @@ export function fakeApi(over: Partial<FakeApiState> = {}): MailbeaconApi & { sta
     streamUrl: () => 'https://mb.example.test/api/v1/notifications/stream?access_token=t',
     pushKey: () => answer('pushKey', () => ({ publicKey: 'BKey' })),
     subscribePush: () => answer('subscribePush', () => undefined),
+    revokeOwnToken: () => answer('revokeOwnToken', () => undefined),
   };
   return api;
 }

@@ -1,6 +1,6 @@
 // A typed fake of the Office wrapper: an in-memory compose or read item that records every call, so
 // logic, models, handlers and components run as in Outlook without Office.js.
-import type { AttachmentContent, AttachmentInfo, BodyType, EmailAddress, HostEvent, ItemKind, NoticeKind, OfficeHost, Recipients } from '../../src/addin/office/host.js';
+import { DialogError, type AttachmentContent, type AttachmentInfo, type BodyType, type EmailAddress, type HostEvent, type ItemKind, type NoticeKind, type OfficeHost, type Recipients } from '../../src/addin/office/host.js';
 
 export interface FakeAttachment extends AttachmentInfo {
   content: AttachmentContent;
@@ -127,6 +127,13 @@ export class FakeHost implements OfficeHost {
   onItemChanged = (h: () => void) => this.track('onItemChanged', [], () => void this.itemChanged.push(h));
   onThemeChanged = (h: () => void) => this.track('onThemeChanged', [], () => void this.themeChanged.push(h));
   openBrowserWindow = (url: string) => void this.opened.push(url);
+  /** What the next sign-in dialog answers: a message, or an Office error code. */
+  dialogAnswer: { message: string } | { error: number } = { error: 12006 };
+  signInDialog = (url: string) =>
+    this.track('signInDialog', [url], () => {
+      if ('error' in this.dialogAnswer) throw new DialogError(this.dialogAnswer.error);
+      return this.dialogAnswer.message;
+    });
   associate = (name: string, handler: (event: HostEvent) => unknown) => void this.handlers.set(name, handler);
 }
 

@@ -1,11 +1,11 @@
 // Pure logic of the add-in: words, classification, bytes, multipart, feed.
 import { describe, expect, it } from 'vitest';
-import { fromBase64, utf8 } from '../../src/addin/helpers/bytes.js';
+import { fromBase64, utf8 } from '../../src/ui/helpers/bytes.js';
 import { filterFeed, mergeFeed } from '../../src/ui/helpers/feed.js';
 import { htmlToText } from '../../src/shared/html-text.js';
 import { newTrackingId, syntheticMessageId } from '../../src/addin/helpers/ids.js';
 import { eventLine, feedLine, loggedTo, timelineLine, trackedHeadline, VERDICT_LABEL } from '../../src/ui/helpers/labels.js';
-import { encodeMultipart } from '../../src/addin/helpers/multipart.js';
+import { encodeMultipart } from '../../src/ui/helpers/multipart.js';
 import { classifyRecipient, recipientStatus, uniqueRecipients } from '../../src/addin/helpers/recipients.js';
 import { onNeverLogList as isNeverLog } from '../../src/shared/addresses.js';
 import { relativeTime } from '../../src/ui/helpers/relative-time.js';

@@ -148,10 +148,11 @@
 
   var handlers = {};
   var itemHandlers = [];
+  var openDialog = null;
   var Office = {
     AsyncResultStatus: { Succeeded: 'succeeded', Failed: 'failed' },
     CoercionType: { Html: 'html', Text: 'text' },
-    EventType: { ItemChanged: 'olkItemSelectedChanged', OfficeThemeChanged: 'officeThemeChanged' },
+    EventType: { ItemChanged: 'olkItemSelectedChanged', OfficeThemeChanged: 'officeThemeChanged', DialogMessageReceived: 'dialogMessageReceived', DialogEventReceived: 'dialogEventReceived' },
     MailboxEnums: {
       ItemNotificationMessageType: { ErrorMessage: 'errorMessage', InformationalMessage: 'informationalMessage', InsightMessage: 'insightMessage', ProgressIndicator: 'progressIndicator' },
       AttachmentType: { File: 'file', Item: 'item', Cloud: 'cloud' },
@@ -177,7 +178,42 @@
         },
       },
       officeTheme: { bodyBackgroundColor: config.theme || '#ffffff' },
-      ui: { openBrowserWindow: function (url) { var s = load(); s.calls.push({ method: 'ui.openBrowserWindow', args: [url] }); save(s); } },
+      ui: {
+        openBrowserWindow: function (url) { var s = load(); s.calls.push({ method: 'ui.openBrowserWindow', args: [url] }); save(s); },
+        // The dialog API as Outlook on the web runs it: a pop-up window. Its page's messageParent
+        // posts to this window; closing it by hand is 12006; a second one while open is 12007;
+        // `config.dialogBlocked` makes it 12009 (the person dismissed the prompt).
+        displayDialogAsync: function (url, options, cb) {
+          var s = load(); s.calls.push({ method: 'ui.displayDialogAsync', args: [url, options] }); save(s);
+          var fail = function (code) { setTimeout(function () { cb({ status: 'failed', error: { code: code, message: 'dialog error ' + code } }); }, 0); };
+          if (config.dialogBlocked) return fail(12009);
+          if (openDialog && !openDialog.closed) return fail(12007);
+          var win = window.open(url, 'mb-dialog', 'popup,width=420,height=640');
+          if (!win) return fail(12011);
+          openDialog = win;
+          var handlers = {};
+          var closedByUs = false;
+          var watch = setInterval(function () {
+            if (!win.closed) return;
+            clearInterval(watch);
+            if (!closedByUs && handlers.dialogEventReceived) handlers.dialogEventReceived({ error: 12006 });
+          }, 100);
+          window.addEventListener('message', function (e) {
+            if (e.source !== win || !e.data || e.data.officeStubDialog !== true) return;
+            if (handlers.dialogMessageReceived) handlers.dialogMessageReceived({ message: e.data.message, origin: e.origin });
+          });
+          var dialog = {
+            addEventHandler: function (type, fn) { handlers[type] = fn; },
+            close: function () { closedByUs = true; win.close(); },
+            messageChild: function () {},
+          };
+          setTimeout(function () { cb({ status: 'succeeded', value: dialog }); }, 0);
+        },
+        // Only in a page opened as a dialog, as in Office.
+        messageParent: window.opener
+          ? function (message) { window.opener.postMessage({ officeStubDialog: true, message: String(message) }, '*'); }
+          : undefined,
+      },
     },
     actions: {
       associate: function (name, fn) { handlers[name] = fn; },

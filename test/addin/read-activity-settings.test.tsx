@@ -201,15 +201,17 @@ describe('settings', () => {
     expect((screen.getByRole('switch', { name: 'Track by default' }) as HTMLInputElement).checked).toBe(true);
   });
 
-  it('signs out, back to the sign-in form', async () => {
+  it('signs out, revoking its token on the server first, back to the sign-in form', async () => {
     const host = new FakeHost();
     signIn(host);
-    renderApp(host, fakeApi());
+    const api = fakeApi();
+    renderApp(host, api);
     const user = userEvent.setup();
     await user.click(await screen.findByRole('tab', { name: 'Settings' }));
     await user.click(screen.getByRole('button', { name: 'Sign out' }));
-    expect(await screen.findByRole('button', { name: 'Sign in' })).toBeTruthy();
-    expect(host.roaming.has(SESSION_KEY)).toBe(false);
+    expect(await screen.findByRole('button', { name: 'Sign in with Mailbeacon' })).toBeTruthy();
+    expect(api.state.calls).toContain('revokeOwnToken');
+    await waitFor(() => expect(host.roaming.has(SESSION_KEY)).toBe(false));
   });
 });
 
@@ -218,7 +220,7 @@ describe('theme', () => {
     const host = new FakeHost();
     host.theme = '#1f1f1f';
     renderApp(host, fakeApi());
-    await screen.findByRole('button', { name: 'Sign in' });
+    await screen.findByRole('button', { name: 'Sign in with Mailbeacon' });
     const styles = () => [...document.styleSheets].flatMap((sheet) => [...sheet.cssRules].map((r) => r.cssText)).join('\n');
     expect(styles()).toContain(`--colorNeutralBackground1: ${webDarkTheme.colorNeutralBackground1}`);
     act(() => host.changeTheme('#ffffff'));

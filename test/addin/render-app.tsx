@@ -1,8 +1,8 @@
 // Renders the task pane over the fakes for component tests.
 import { render } from '@testing-library/react';
 import { App } from '../../src/addin/components/App.js';
-import type { MailbeaconApi } from '../../src/addin/api/client.js';
-import type { StreamHandlers } from '../../src/addin/api/stream.js';
+import type { MailbeaconApi } from '../../src/ui/api/client.js';
+import type { StreamHandlers } from '../../src/ui/api/stream.js';
 import { SESSION_KEY, type Session } from '../../src/addin/models/session.js';
 import type { NotificationItem } from '../../src/shared/api.js';
 import type { FakeHost } from './fake-host.js';

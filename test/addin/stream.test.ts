@@ -1,6 +1,6 @@
 // The live feed's EventSource wrapper: items, status, and reopening after the browser gives up.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { openNotificationStream, type StreamStatus } from '../../src/addin/api/stream.js';
+import { openNotificationStream, type StreamStatus } from '../../src/ui/api/stream.js';
 
 class FakeEventSource {
   static made: FakeEventSource[] = [];

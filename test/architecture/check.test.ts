@@ -71,6 +71,7 @@ describe('architecture check', () => {
     expect(r.status).toBe(1);
     const lines = r.stderr.trim().split('\n').slice(1);
     expect(lines.sort()).toEqual([
+      expect.stringMatching(/^src\/app\/page\.ts:2 imports \.\.\/addin\/api\/client\.js: the web app imports only/),
       expect.stringMatching(/^src\/app\/page\.ts:3 imports \.\.\/addin\/b\.js: the web app imports only/),
       expect.stringMatching(/^src\/app\/page\.ts:4 imports \.\.\/server\/x\.js: the web app imports only/),
       expect.stringMatching(/^src\/ui\/a\.ts:1 imports \.\.\/addin\/b\.js: src\/ui imports only src\/ui and src\/shared/),

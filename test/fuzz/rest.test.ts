@@ -157,6 +157,43 @@ const SPECS: Record<RouteKey, Spec> = {
   'GET /api/v1/me': { write: false },
   'GET /api/v1/users': { write: false },
   'GET /api/v1/users/:id': { write: false, params: { id: id((s) => s.userId) } },
+  // People and sign-in (test/people covers what valid input does).
+  'POST /api/v1/users': {
+    write: true,
+    body: {
+      spec: { closed: false, fields: { email: str({ req: true, max: 254 }), name: { t: 'any' }, role: { t: 'enum', values: ['admin', 'member'] } } },
+      valid: () => ({ email: 'fuzz-invitee@fuzz.test' }),
+      semantic: () => fc.string({ maxLength: 60 }).filter((e) => !isAddress(e.trim().toLowerCase())).map((email) => ({ email })),
+    },
+  },
+  'PATCH /api/v1/users/:id': { write: true, params: { id: id((s) => s.userId) }, body: { spec: { closed: true, fields: { name: { t: 'any' }, role: { t: 'enum', values: ['admin', 'member'] } } }, valid: () => ({ name: 'renamed' }) } },
+  'DELETE /api/v1/users/:id': { write: true, params: { id: id((s) => s.userId) } },
+  'POST /api/v1/users/:id/invitation': { write: true, params: { id: id((s) => s.userId) } },
+  'GET /api/v1/sessions': { write: false },
+  'DELETE /api/v1/sessions/:id': { write: true, params: { id: id((s) => s.accessToken.slice(3, 19)) } },
+  'POST /api/v1/access-tokens': {
+    write: true,
+    body: { spec: { closed: false, fields: { name: str({ req: true, max: 100 }) } }, valid: () => ({ name: 'fuzz' }), semantic: () => fc.constantFrom(' ', '\t', '   \n').map((name) => ({ name })) },
+  },
+  'DELETE /api/v1/access-tokens/:id': { write: true, params: { id: id((s) => s.accessToken.slice(3, 19)) } },
+  'POST /api/v1/auth/password': {
+    write: true,
+    body: {
+      spec: { closed: false, fields: { currentPassword: str({ req: true, max: 4096 }), newPassword: str({ req: true, max: 4096 }) } },
+      valid: () => ({ currentPassword: 'not the password', newPassword: 'a perfectly fine passphrase' }),
+      // Nobody here has a password yet: any current password is wrong, and nothing changes.
+      semantic: () => fc.record({ currentPassword: fc.string({ maxLength: 40 }), newPassword: fc.string({ maxLength: 40 }) }),
+    },
+  },
+  'GET /api/v1/account/sender-address': { write: false },
+  'PUT /api/v1/account/sender-address': {
+    write: true,
+    body: {
+      spec: { closed: false, fields: { address: str({ req: true, max: 254 }) } },
+      valid: () => ({ address: 'fuzz@fuzz.test' }),
+      semantic: () => fc.string({ minLength: 1, maxLength: 60 }).filter((a) => a.trim() !== '' && !isAddress(a.trim().toLowerCase())).map((address) => ({ address })),
+    },
+  },
   'GET /api/v1/account': { write: false },
   'PUT /api/v1/account': {
     write: true,

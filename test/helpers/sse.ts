@@ -13,11 +13,12 @@ export interface SseClient {
   close(): void;
 }
 
-export async function connectSse(url: string, opts: { token?: string; lastEventId?: string } = {}): Promise<SseClient> {
+export async function connectSse(url: string, opts: { token?: string; lastEventId?: string; cookie?: string } = {}): Promise<SseClient> {
   const controller = new AbortController();
   const headers: Record<string, string> = { accept: 'text/event-stream' };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.lastEventId) headers['last-event-id'] = opts.lastEventId;
+  if (opts.cookie) headers.cookie = opts.cookie;
   const res = await fetch(url, { headers, signal: controller.signal });
   if (res.status !== 200) throw new Error(`SSE answered ${res.status}: ${await res.text()}`);
   const events: SseEvent[] = [];

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/server/db/index.js';
 import type { Contact, LoggedEmailResult, Page, TimelineEntry } from '../../src/shared/api.js';
-import { encodeMultipart } from '../../src/addin/helpers/multipart.js';
+import { encodeMultipart } from '../../src/ui/helpers/multipart.js';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
 import { counts, emailInput, postLogged, type TestFile } from './client.js';

@@ -8,7 +8,25 @@ import { buildApp, type AppContext } from '../../src/server/http/app.js';
 export type RouteKey = string;
 
 /** Routes anyone may call: health, the dev mailbox (loopback only) and the add-in's files. */
-export const PUBLIC_ROUTES: RouteKey[] = ['GET /health', 'GET /dev/mailbox', 'GET /dev/mailbox/:name/html', 'GET /dev/mailbox/:name/raw', 'GET /taskpane.html'];
+export const PUBLIC_ROUTES: RouteKey[] = [
+  'GET /health',
+  'GET /dev/mailbox',
+  'GET /dev/mailbox/:name/html',
+  'GET /dev/mailbox/:name/raw',
+  'GET /taskpane.html',
+  // The web app's page, and signing in: how one gets a credential (test/people covers them).
+  'GET /',
+  'GET /app',
+  'GET /app*', // /app/* as Fastify's route tree prints it
+  'GET /app/addin-login',
+  'POST /api/v1/auth/login',
+  'POST /api/v1/auth/logout',
+  'GET /api/v1/auth/invitations/:token',
+  'POST /api/v1/auth/invitations/:token/accept',
+  'POST /api/v1/auth/password-reset',
+  'GET /api/v1/auth/password-reset/:token',
+  'POST /api/v1/auth/password-reset/:token',
+];
 
 /** Parses `printRoutes({ commonPrefix: false })`: one line per path node, children indented by 4. */
 export function parseRouteTree(tree: string): RouteKey[] {
@@ -44,8 +62,8 @@ export async function registeredRoutes(): Promise<RouteKey[]> {
   return routes;
 }
 
-/** The routes behind Bearer authentication (everything under the API prefixes). */
-export const isApiRoute = (key: RouteKey) => /^\S+ \/(api|marketing|email|crm)\//.test(key);
+/** The routes behind authentication (everything under the API prefixes but signing in). */
+export const isApiRoute = (key: RouteKey) => /^\S+ \/(api|marketing|email|crm)\//.test(key) && !PUBLIC_ROUTES.includes(key);
 
 /** Fills `:param`s from `values` (URL-encoded). */
 export function pathOf(key: RouteKey, values: Record<string, string>): string {

@@ -2,7 +2,7 @@
 // launchevent.js without React: classic Outlook on Windows loads this file alone in a JS-only runtime
 // (no DOM, no localStorage, no imports, Office.onReady never runs), so the handlers are registered at
 // load with Office.actions.associate. If a name were missing, SoftBlock would stop the user sending.
-import { createApi } from '../api/client.js';
+import { createApi } from '../../ui/api/client.js';
 import { createOfficeHost } from '../office/office-host.js';
 import type { OfficeHost } from '../office/host.js';
 import { startCompose } from '../flows/compose-flow.js';

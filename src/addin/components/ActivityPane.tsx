@@ -2,7 +2,7 @@
 // raise itself (WebView2 and the Outlook web iframe never grant the permission).
 import { Button, Caption1, Subtitle2 } from '@fluentui/react-components';
 import { Panel } from './Panel.js';
-import { routes } from '../api/routes.js';
+import { routes } from '../../ui/api/routes.js';
 import { ActivityFeed } from '../../ui/components/ActivityFeed.js';
 import { useServices } from '../hooks/services.js';
 import { usePaneStyles } from '../../ui/components/styles.js';

@@ -1,9 +1,9 @@
 // The task pane: theme, header with status dot, sign-in, and the Email / Activity / Settings tabs.
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { FluentProvider, Tab, TabList, Text, makeStyles, tokens, webDarkTheme, webLightTheme } from '@fluentui/react-components';
 import type { UserSettings } from '../../shared/api.js';
-import { createApi, type ApiConfig, type MailbeaconApi } from '../api/client.js';
-import { openNotificationStream } from '../api/stream.js';
+import { createApi, type ApiConfig, type MailbeaconApi } from '../../ui/api/client.js';
+import { openNotificationStream } from '../../ui/api/stream.js';
 import type { OfficeHost } from '../office/host.js';
 import { clearSession, effectiveSettings, loadSession, saveSession, type Session } from '../models/session.js';
 import { isDarkBackground } from '../helpers/theme.js';
@@ -64,13 +64,21 @@ export function App(props: AppProps) {
     setSession(s);
     void saveSession(host, s).catch(() => undefined);
   };
+  const current = useRef(session);
+  current.current = session;
   const signOut = useCallback(
     (why?: string) => {
-      setReason(why);
-      setSession(null);
-      void clearSession(host).catch(() => undefined);
+      const was = current.current;
+      void (async () => {
+        // The person chose to sign out: the token stops working on the server first (docs/product.md,
+        // "Sign-in from Outlook"). With a reason, the server has refused the token already.
+        if (!why && was) await (props.createApiImpl ?? createApi)(was).revokeOwnToken().catch(() => undefined);
+        setReason(why);
+        setSession(null);
+        await clearSession(host).catch(() => undefined);
+      })();
     },
-    [host],
+    [host, props.createApiImpl],
   );
 
   return (
@@ -81,7 +89,7 @@ export function App(props: AppProps) {
         <>
           <Header connection={{ status: 'unknown', reason: 'Not signed in' }} />
           <main className={c.body}>
-            <SignInForm defaultBackendUrl={props.defaultBackendUrl} reason={reason} onSignedIn={signIn} createApiImpl={props.createApiImpl} />
+            <SignInForm host={host} defaultBackendUrl={props.defaultBackendUrl} reason={reason} onSignedIn={signIn} createApiImpl={props.createApiImpl} />
           </main>
         </>
       )}

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import { Caption1, Spinner, Subtitle2, Text } from '@fluentui/react-components';
 import { Panel } from './Panel.js';
 import type { TrackedEmailView } from '../../shared/api.js';
-import type { MailbeaconApi } from '../api/client.js';
+import type { MailbeaconApi } from '../../ui/api/client.js';
 import { eventLine, trackedHeadline } from '../../ui/helpers/labels.js';
 import { relativeTime } from '../../ui/helpers/relative-time.js';
 import { useNow } from '../../ui/hooks/now.js';

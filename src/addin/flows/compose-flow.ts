@@ -2,7 +2,7 @@
 // append/prependOnSendAsync (never inside OnMessageSend, where it silently fails: office-js#6908),
 // and the switches of the task pane. Used by the OnNewMessageCompose handler and by the pane.
 import type { UserSettings } from '../../shared/api.js';
-import type { MailbeaconApi } from '../api/client.js';
+import type { MailbeaconApi } from '../../ui/api/client.js';
 import type { OfficeHost } from '../office/host.js';
 import { Email } from '../models/email.js';
 import { TRACKING_HEADER, newTrackingId } from '../helpers/ids.js';

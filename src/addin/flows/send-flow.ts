@@ -2,7 +2,7 @@
 // the mail go: exactly one `allowEvent: true`, within Outlook's patience (Smart Alerts shows "taking
 // longer than expected" after about 5 s), with an item notification when the backend let us down.
 import type { UserSettings } from '../../shared/api.js';
-import type { MailbeaconApi } from '../api/client.js';
+import type { MailbeaconApi } from '../../ui/api/client.js';
 import type { HostEvent, OfficeHost } from '../office/host.js';
 import { Email, type EmailSnapshot } from '../models/email.js';
 import { syntheticMessageId, newTrackingId } from '../helpers/ids.js';

@@ -1,6 +1,6 @@
 // Wraps the API client so every call reports whether the server answered: the status dot and the
 // "can't reach the server" banner follow real traffic instead of a separate ping.
-import { ApiError, type MailbeaconApi } from '../api/client.js';
+import { ApiError, type MailbeaconApi } from '../../ui/api/client.js';
 
 export type Observation = { ok: true } | { ok: false; error: ApiError };
 

@@ -2,7 +2,7 @@
 // client (observed, so any call tells the status dot whether the server answers), and the settings.
 import { createContext, useContext } from 'react';
 import type { UserSettings } from '../../shared/api.js';
-import type { MailbeaconApi } from '../api/client.js';
+import type { MailbeaconApi } from '../../ui/api/client.js';
 import type { OfficeHost } from '../office/host.js';
 import type { Session } from '../models/session.js';
 

@@ -2,10 +2,10 @@
 // Office wrapper (never Office.js itself), the same way in compose, read and the event runtime.
 import type { LoggedEmailInput, TrackedEmailInput, PixelPosition } from '../../shared/api.js';
 import type { AttachmentInfo, BodyType, EmailAddress, OfficeHost, Recipients } from '../office/host.js';
-import { fromBase64, utf8 } from '../helpers/bytes.js';
+import { fromBase64, utf8 } from '../../ui/helpers/bytes.js';
 import { escapeHtml, htmlToText } from '../../shared/html-text.js';
 import { TRACKING_HEADER } from '../helpers/ids.js';
-import type { FilePart } from '../helpers/multipart.js';
+import type { FilePart } from '../../ui/helpers/multipart.js';
 
 export interface Envelope {
   subject: string;

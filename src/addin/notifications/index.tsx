@@ -3,14 +3,14 @@
 import { useEffect, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Button, Caption1, FluentProvider, Text, Title3, makeStyles, tokens, webDarkTheme, webLightTheme } from '@fluentui/react-components';
-import { createApi } from '../api/client.js';
+import { createApi } from '../../ui/api/client.js';
 import type { Session } from '../models/session.js';
 import { ActivityFeed } from '../../ui/components/ActivityFeed.js';
 import { Panel } from '../components/Panel.js';
 import { SignInForm } from '../components/SignInForm.js';
 import { StatusDot } from '../components/StatusDot.js';
 import { useNotificationFeed } from '../../ui/hooks/notification-feed.js';
-import { openNotificationStream } from '../api/stream.js';
+import { openNotificationStream } from '../../ui/api/stream.js';
 import { enableDesktopNotifications, permissionState, showDesktopNotification, type PushState } from '../../ui/notifications/desktop-notifications.js';
 
 const STORAGE_KEY = 'mailbeacon.companion';

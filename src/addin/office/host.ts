@@ -38,6 +38,31 @@ export interface HostEvent {
 
 export type NoticeKind = 'error' | 'info';
 
+/** Why an Office dialog gave no answer, in words for the person (Office dialog API error codes). */
+export class DialogError extends Error {
+  constructor(readonly code: number | null) {
+    super(dialogMessage(code));
+    this.name = 'DialogError';
+  }
+}
+
+function dialogMessage(code: number | null): string {
+  switch (code) {
+    case 12006:
+      return 'The sign-in window was closed before signing in finished. Try again when you are ready.';
+    case 12007:
+      return 'A Mailbeacon window is already open. Finish or close it, then try again.';
+    case 12009:
+    case 12011:
+      return 'The sign-in window was blocked. Allow pop-ups for Outlook (or choose Allow when asked), then try again — or use an access token instead.';
+    case 12004:
+    case 12005:
+      return 'The sign-in page must be on the add-in’s own https address; check the server address.';
+    default:
+      return `The sign-in window could not be opened${code ? ` (Office error ${code})` : ''}. Try again, or use an access token instead.`;
+  }
+}
+
 export interface OfficeHost {
   // ---- the current item (compose or read) ----
   itemKind(): ItemKind;
@@ -82,6 +107,12 @@ export interface OfficeHost {
   onItemChanged(handler: () => void): Promise<void>;
   onThemeChanged(handler: () => void): Promise<void>;
   openBrowserWindow(url: string): void;
+  /**
+   * Opens `url` in an Office dialog and resolves with the first message the page sends
+   * (`messageParent`), closing the dialog. Rejects with a DialogError: closed by the person, another
+   * dialog already open, pop-up blocked.
+   */
+  signInDialog(url: string): Promise<string>;
 
   // ---- the event runtime ----
   associate(name: string, handler: (event: HostEvent) => unknown): void;

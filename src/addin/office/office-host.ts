@@ -1,7 +1,7 @@
 // The one module that touches Office.js: every callback API as a promise, compose and read items
 // behind one interface (host.ts). Requirement sets of each call are noted where they exceed the
 // manifest's Mailbox 1.12; those are feature-detected.
-import type { AttachmentContent, AttachmentInfo, BodyType, EmailAddress, HostEvent, ItemKind, NoticeKind, OfficeHost, Recipients } from './host.js';
+import { DialogError, type AttachmentContent, type AttachmentInfo, type BodyType, type EmailAddress, type HostEvent, type ItemKind, type NoticeKind, type OfficeHost, type Recipients } from './host.js';
 
 type OfficeGlobal = typeof Office;
 type Compose = Office.MessageCompose;
@@ -185,6 +185,27 @@ export function createOfficeHost(office: OfficeGlobal): OfficeHost {
       // Classic Windows and Mac open a real browser; new Outlook and the web use a tab.
       if (office.context.requirements?.isSetSupported('OpenBrowserWindowApi', '1.1')) office.context.ui.openBrowserWindow(url);
       else window.open(url, '_blank', 'noopener');
+    },
+
+    signInDialog(url) {
+      // DialogApi 1.1 (Microsoft, "Use the Office dialog API in Office Add-ins"): 12007 another
+      // dialog is open, 12009 the person ignored the prompt, 12011 the browser blocked the pop-up;
+      // once open, 12006 it was closed.
+      return new Promise<string>((resolve, reject) => {
+        try {
+          office.context.ui.displayDialogAsync(url, { height: 70, width: 35, promptBeforeOpen: false }, (result) => {
+            if (result.status !== office.AsyncResultStatus.Succeeded) return reject(new DialogError(result.error?.code ?? null));
+            const dialog = result.value;
+            dialog.addEventHandler(office.EventType.DialogMessageReceived, (arg) => {
+              dialog.close();
+              resolve('message' in arg ? arg.message : '');
+            });
+            dialog.addEventHandler(office.EventType.DialogEventReceived, (arg) => reject(new DialogError('error' in arg ? arg.error : null)));
+          });
+        } catch {
+          reject(new DialogError(null));
+        }
+      });
     },
 
     associate(name, handler) {

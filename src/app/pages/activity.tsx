@@ -8,7 +8,7 @@ import { ActivityFeed } from '../../ui/components/ActivityFeed.js';
 import { type FeedItem, mergeFeed } from '../../ui/helpers/feed.js';
 import { useNotificationFeed } from '../../ui/hooks/notification-feed.js';
 import { enableDesktopNotifications, permissionState, showDesktopNotification, type PushState } from '../../ui/notifications/desktop-notifications.js';
-import { openNotificationStream } from '../../addin/api/stream.js';
+import { openNotificationStream } from '../../ui/api/stream.js';
 import { useAppApi, type AppApi } from '../api.js';
 import { useSession } from '../session.js';
 import { PageFrame, usePageStyles } from '../components/page.js';

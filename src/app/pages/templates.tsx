@@ -4,7 +4,7 @@ import { Badge, Button, Link } from '@fluentui/react-components';
 import { AddRegular } from '@fluentui/react-icons';
 import type { Template } from '../../shared/api.js';
 import { useAppApi } from '../api.js';
-import { navigate } from '../navigate.js';
+import { navigate } from '../router.js';
 import { Empty, ListFooter, Outcome, PageFrame, usePageStyles } from '../components/page.js';
 import { usePaged } from '../components/paged.js';
 

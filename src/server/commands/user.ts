@@ -1,14 +1,21 @@
-// `mailbeacon user add|list|remove|token`: prints one JSON line per result (docs/product.md §2).
+// `mailbeacon user add|list|remove|token|invite`: prints one JSON line per result (docs/product.md §2).
 import { isAddress, normalizeAddress } from '../../shared/addresses.js';
 import { accountFilter, accountNameArg, UsageError, parse } from './args.js';
 import type { Config } from '../config.js';
 import { type Database, migrate, openDatabase } from '../db/index.js';
 import { announce } from '../notify/changes.js';
 import { issueAccessToken } from '../store/access-tokens.js';
-import { addUser, findUser, listUsers, removeUser, UserError, type User } from '../store/users.js';
+import { addUser, findUser, listUsers, removeUser, UserError, type Role, type User } from '../store/users.js';
+import { inviteLink } from '../people/people.js';
 
 const line = (v: unknown) => process.stdout.write(JSON.stringify(v) + '\n');
-const userLine = (u: User) => ({ id: u.id, email: u.email, name: u.name, account: u.account, createdAt: new Date(u.createdAt).toISOString() });
+const userLine = (u: User) => ({ id: u.id, email: u.email, name: u.name, account: u.account, role: u.role, status: u.hasPassword ? 'active' : 'invited', createdAt: new Date(u.createdAt).toISOString() });
+
+function roleArg(value: unknown): Role | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'admin' && value !== 'member') throw new UsageError(`--role is admin or member, not "${String(value)}".`);
+  return value;
+}
 
 function emailArg(positionals: string[], sub: string): string {
   const email = positionals[0];
@@ -30,10 +37,13 @@ export async function userCommand(config: Config, args: string[]): Promise<numbe
     const db = database.db;
     switch (sub) {
       case 'add': {
-        const { values, positionals } = parse(rest, { name: { type: 'string' }, account: { type: 'string' } });
+        const { values, positionals } = parse(rest, { name: { type: 'string' }, account: { type: 'string' }, role: { type: 'string' } });
         const account = accountNameArg(values.account);
-        const { user, accessToken } = await addUser(db, { email: emailArg(positionals, 'add'), name: values.name as string | undefined, account });
-        line({ id: user.id, email: user.email, account: user.account, accessToken });
+        const role = roleArg(values.role);
+        const { user, accessToken } = await addUser(db, { email: emailArg(positionals, 'add'), name: values.name as string | undefined, account, role });
+        // The link lets the person set a password and sign in without this token (docs/product.md).
+        const inviteUrl = await inviteLink(db, config.publicUrl, user);
+        line({ id: user.id, email: user.email, account: user.account, role: user.role, accessToken, inviteUrl });
         return 0;
       }
       case 'list': {
@@ -59,8 +69,17 @@ export async function userCommand(config: Config, args: string[]): Promise<numbe
         line({ id: user.id, email: user.email, account: user.account, accessToken });
         return 0;
       }
+      case 'invite': {
+        const { positionals } = parse(rest, {});
+        const email = emailArg(positionals, 'invite');
+        const user = await findUser(db, email);
+        if (!user) throw new UserError(`No user has the address ${email}; add one with \`mailbeacon user add ${email}\`.`);
+        // A fresh link; the earlier one stops working. Also for someone who has a password: it sets a new one.
+        line({ id: user.id, email: user.email, account: user.account, role: user.role, inviteUrl: await inviteLink(db, config.publicUrl, user) });
+        return 0;
+      }
       default:
-        throw new UsageError(sub ? `Unknown user command "${sub}".` : '`mailbeacon user` needs add, list, remove or token.');
+        throw new UsageError(sub ? `Unknown user command "${sub}".` : '`mailbeacon user` needs add, list, remove, token or invite.');
     }
   } catch (e) {
     if (e instanceof UserError) {

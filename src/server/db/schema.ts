@@ -16,6 +16,8 @@ export interface AccountsTable {
   create_contacts: Generated<number>;
   /** Days events, bodies, delivery logs and logged emails are kept (docs/product.md §13, retention). */
   retention_days: Generated<number>;
+  /** From: of the account's own emails (invitations, password resets); null: no-reply@ PUBLIC_URL's host. */
+  sender_address: Generated<string | null>;
 }
 
 export interface UsersTable {
@@ -25,6 +27,8 @@ export interface UsersTable {
   name: string | null;
   created_at: number;
   removed_at: number | null;
+  role: Generated<'admin' | 'member'>;
+  password_hash: Generated<string | null>;
 }
 
 export interface AccessTokensTable {
@@ -34,6 +38,33 @@ export interface AccessTokensTable {
   secret_hash: string;
   created_at: number;
   revoked_at: number | null;
+  name: Generated<string | null>;
+  last_used_at: Generated<number | null>;
+}
+
+/** Browser sessions (the `mb_session` cookie): `<id>.<secret>`, the secret kept as SHA-256. */
+export interface SessionsTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  secret_hash: string;
+  name: string;
+  created_at: number;
+  last_used_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+/** One-use links: an invitation (set your first password) or a password reset; tokens kept as SHA-256. */
+export interface UserLinksTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  kind: 'invite' | 'reset';
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
 }
 
 export interface CampaignsTable {
@@ -360,6 +391,9 @@ export interface Schema {
   erased_addresses: ErasedAddressesTable;
   event_rollups: EventRollupsTable;
   leases: LeasesTable;
+  // people and sign-in (0009_people)
+  sessions: SessionsTable;
+  user_links: UserLinksTable;
   // webhooks (0010_webhooks)
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;

@@ -35,6 +35,11 @@ import domains from './routes/domains.js';
 import serverInfo from './routes/server-info.js';
 import activity from './routes/activity.js';
 import webhooks from './routes/webhooks.js';
+import publicAuth, { passwordChange } from './routes/auth.js';
+import sessions from './routes/sessions.js';
+import accessTokens from './routes/access-tokens.js';
+import account from './routes/account.js';
+import webApp from './routes/web-app.js';
 import type { Acceptor } from '../queue/accept.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { TrackingUrls } from '../tracking/tracking-urls.js';
@@ -135,8 +140,10 @@ export async function buildApp(ctx: AppContext): Promise<App> {
   await app.register(health, ctx);
   if (!ctx.config.relayUrl) await app.register(devMailbox, ctx);
   await app.register(addinFiles, ctx);
+  await app.register(webApp, ctx);
+  await app.register(publicAuth, ctx);
   await app.register(async (api) => {
-    api.addHook('onRequest', authenticate(ctx.database.db));
+    api.addHook('onRequest', authenticate(ctx.database.db, ctx.config));
     installRateLimit(api, ctx);
     api.addHook('preHandler', refuseUnstorable);
     await api.register(users, ctx);
@@ -156,6 +163,10 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     await api.register(serverInfo, ctx);
     await api.register(activity, ctx);
     await api.register(webhooks, ctx);
+    await api.register(passwordChange, ctx);
+    await api.register(sessions, ctx);
+    await api.register(accessTokens, ctx);
+    await api.register(account, ctx);
   }, ctx);
   return Object.assign(app as unknown as FastifyInstance, { handle: guardedListener(tracker, secured((req, res) => app.routing(req, res)), ctx.logger as FastifyBaseLogger) });
 }

@@ -1,12 +1,16 @@
-// Bearer authentication for every API route. Runs on `onRequest`, before any body is read, so an
+// Authentication for every API route: a Bearer access token (the add-in, HubSpot clients, scripts)
+// or the `mb_session` cookie (the web app). Runs on `onRequest`, before any body is read, so an
 // unauthenticated client cannot make us parse (or store) anything.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { Config } from '../config.js';
 import type { Schema } from '../db/schema.js';
 import { type Principal, verifyAccessToken } from '../store/access-tokens.js';
+import { verifySession } from '../store/sessions.js';
 import { ApiError, unauthorized } from '../errors.js';
 import { FailureThrottle } from '../security/throttle.js';
 import { throttleAddress } from '../../shared/ip-ranges.js';
+import { clearSessionCookie, fromOwnOrigin, isUnsafe, SESSION_IDLE_MS, sessionCookieOf } from './session-cookie.js';
 
 /** Wrong tokens a client address may present before its further wrong ones get 429 instead of 401
  * (guessing 256-bit tokens is hopeless anyway; this tells a misbehaving client to back off). A valid
@@ -37,10 +41,24 @@ function presentedToken(request: FastifyRequest): string | undefined {
   return undefined;
 }
 
-export function authenticate(db: Kysely<Schema>, throttle = new FailureThrottle(FAILED_TOKENS_PER_MINUTE, 60_000)) {
+export function authenticate(db: Kysely<Schema>, config: Pick<Config, 'publicUrl' | 'addinUrl'>, throttle = new FailureThrottle(FAILED_TOKENS_PER_MINUTE, 60_000)) {
   return async function onRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const token = presentedToken(request);
-    if (!token) throw unauthorized('This call needs an access token: send `Authorization: Bearer <accessToken>` (get one with `mailbeacon user add` or `mailbeacon user token`).');
+    const cookie = token || request.headers.authorization ? undefined : sessionCookieOf(request);
+    if (cookie !== undefined) {
+      const principal = await verifySession(db, cookie, SESSION_IDLE_MS);
+      if (!principal) {
+        clearSessionCookie(request, reply);
+        throw unauthorized('Your session has ended (signed out, expired, or ended from another device); sign in again.');
+      }
+      // The browser sends the cookie on any site's request: an unsafe one must show it comes from us.
+      if (isUnsafe(request) && !fromOwnOrigin(request, config)) {
+        throw new ApiError(403, 'FORBIDDEN', "This request came from another site's page, so the session cookie cannot authorise it; use Mailbeacon's own pages or a Bearer access token.");
+      }
+      request.principal = principal;
+      return;
+    }
+    if (!token) throw unauthorized('This call needs an access token: send `Authorization: Bearer <accessToken>` (get one with `mailbeacon user add` or `mailbeacon user token`), or sign in at /app.');
     // Checked first: only a wrong token can be told to wait.
     const principal = await verifyAccessToken(db, token);
     if (!principal) {

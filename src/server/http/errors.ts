@@ -8,6 +8,7 @@ import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, Fa
 import { ApiError, type ErrorDetail } from '../errors.js';
 import { maskUrl } from '../logger.js';
 import { SECURITY_HEADERS } from './security-headers.js';
+import { sendHtmlNotFound, wantsHtml } from './html-pages.js';
 
 export function errorBody(request: FastifyRequest, e: ApiError) {
   return {
@@ -49,6 +50,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
     void send(reply, request, e);
   });
   app.setNotFoundHandler((request, reply) => {
+    if (wantsHtml(request)) return void sendHtmlNotFound(reply);
     void send(reply, request, new ApiError(404, 'OBJECT_NOT_FOUND', `There is no ${request.method} ${request.url.split('?')[0]}; see the README for the API.`));
   });
 }

@@ -1,6 +1,10 @@
-// Who may call account-wide actions (erasure, retention). Roles arrive with the sign-in work; until
-// then every authenticated principal passes, and this is the one place that will check `admin`.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+// Admin-only routes: `{ preHandler: adminOnly }` on a route, or `api.addHook('preHandler', adminOnly)`
+// in a plugin of admin routes. Members get 403 saying who can do it.
+import type { FastifyRequest } from 'fastify';
+import { ApiError } from '../errors.js';
 
-/** Lets only the account's admins through (for now: every authenticated principal). */
-export async function adminOnly(_request: FastifyRequest, _reply: FastifyReply): Promise<void> {}
+export async function adminOnly(request: FastifyRequest): Promise<void> {
+  if (request.principal?.role !== 'admin') {
+    throw new ApiError(403, 'FORBIDDEN', "Only an admin of this account can do this; ask one of your account's admins (Settings → Users lists them).");
+  }
+}

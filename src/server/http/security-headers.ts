@@ -7,11 +7,29 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 
+/**
+ * The Content-Security-Policy of every page we serve (and, harmlessly, of every other answer): scripts
+ * only from our own origin — no inline script, no eval — so injected markup cannot run; Fluent UI
+ * (Griffel) inserts style elements at run time, hence 'unsafe-inline' for styles only; no framing.
+ */
+export const PAGE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; font-src 'self' data:; connect-src 'self'; " +
+  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/**
+ * The add-in's pages (task pane, function file, the sign-in dialog): Office.js comes from Microsoft's
+ * CDN, the API may be on another origin the person typed (any), and Outlook frames them — so no
+ * frame-ancestors (see addin-files.ts for why no list). Scripts are still never inline or eval'd.
+ */
+export const ADDIN_PAGE_CSP =
+  "default-src 'self'; script-src 'self' https://appsforoffice.microsoft.com; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; font-src 'self' data: https:; " +
+  "connect-src *; frame-src 'self' https:; object-src 'none'; base-uri 'none'";
+
 export const SECURITY_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'strict-origin-when-cross-origin',
   'X-Frame-Options': 'DENY',
-  'Content-Security-Policy': "frame-ancestors 'none'",
+  'Content-Security-Policy': PAGE_CSP,
 } as const;
 
 /** One year, the value browsers' preload rules expect; without includeSubDomains: the operator's
@@ -38,5 +56,5 @@ export function setSecurityHeaders(req: IncomingMessage, res: ServerResponse): v
 /** Lets a page be framed: the add-in's pages, which Outlook shows in its own frames. */
 export function allowFraming(res: ServerResponse): void {
   res.removeHeader('X-Frame-Options');
-  res.removeHeader('Content-Security-Policy');
+  res.setHeader('Content-Security-Policy', ADDIN_PAGE_CSP);
 }

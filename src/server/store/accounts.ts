@@ -21,3 +21,13 @@ export async function ensureAccount(db: Kysely<Schema>, name: string): Promise<A
 export async function findAccountByName(db: Kysely<Schema>, name: string): Promise<Account | undefined> {
   return db.selectFrom('accounts').select(['id', 'name']).where('name', '=', name).executeTakeFirst();
 }
+
+/** The address the account's own emails (invitations, resets) come from; null: the default. */
+export async function senderAddressOf(db: Kysely<Schema>, accountId: string): Promise<string | null> {
+  const row = await db.selectFrom('accounts').select('sender_address').where('id', '=', accountId).executeTakeFirst();
+  return row?.sender_address ?? null;
+}
+
+export async function setSenderAddress(db: Kysely<Schema>, accountId: string, address: string | null): Promise<void> {
+  await db.updateTable('accounts').set({ sender_address: address }).where('id', '=', accountId).execute();
+}

@@ -1,4 +1,4 @@
-// Failed SMTP logins, the login throttle's counts: one row per failure, shared by every process on
+// Failed logins (SMTP, and the web sign-in under keys of its own), the login throttles' counts: one row per failure, shared by every process on
 // the database. Reads are bounded (`limit`): the throttle only needs to know whether a count reached
 // its cap, and a flood of failures must not make each login read more rows.
 import type { Kysely } from 'kysely';
@@ -37,6 +37,17 @@ export async function loginFailuresSince(
     caps.addressTokens ? recent().select('token').distinct().where('address', '=', key.address).limit(caps.addressTokens).execute() : [],
   ]);
   return { pairTimes: pair.map((r) => Number(r.at)), token: token.length, addressTokens: addressTokens.length };
+}
+
+/**
+ * Failures after `since` on one key alone, newest first, at most `cap` of them: the web sign-in counts
+ * per address (`address`) and per email (`token`) separately.
+ */
+export async function failureTimesSince(db: Kysely<Schema>, key: { address: string } | { token: string }, since: number, cap: number): Promise<number[]> {
+  let q = db.selectFrom('login_failures').select('at').where('at', '>', since);
+  q = 'address' in key ? q.where('address', '=', key.address) : q.where('token', '=', key.token);
+  const rows = await q.orderBy('at', 'desc').limit(cap).execute();
+  return rows.map((r) => Number(r.at));
 }
 
 /** Forgets failures that can no longer count. */

@@ -59,7 +59,7 @@ function Harness() {
     };
   }, []);
   const api = useMemo(() => createAppApi({ backendUrl: config.backendUrl, accessToken: config.accessToken }), []);
-  const session = useMemo(() => ({ user: config.user, signOut: () => undefined }), []);
+  const session = useMemo(() => ({ user: config.user, signOut: async () => undefined, expired: () => undefined }), []);
   const found = route(path);
   return (
     <FluentProvider theme={dark ? webDarkTheme : webLightTheme} style={{ minHeight: '100vh' }}>

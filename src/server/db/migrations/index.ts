@@ -13,6 +13,7 @@ import { loginThrottle } from './0008_login_throttle.js';
 import { webhooks } from './0010_webhooks.js';
 import { lifecycle } from './0012_lifecycle.js';
 import { app } from './0013_app.js';
+import { people } from './0009_people.js';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   const t = columnTypes(dialect);
@@ -28,5 +29,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0010_webhooks': webhooks(t),
     '0012_lifecycle': lifecycle(t),
     '0013_app': app(),
+    '0009_people': people(t),
   };
 }

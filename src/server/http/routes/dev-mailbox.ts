@@ -117,8 +117,10 @@ export default async function devMailbox(app: FastifyInstance, ctx: AppContext) 
     return reply
       .type('text/html; charset=utf-8')
       .header('Cache-Control', 'no-store')
-      // Shown in the list page's frame: framed by this origin only.
-      .header('Content-Security-Policy', "script-src 'none'; object-src 'none'; frame-ancestors 'self'")
+      // Shown in the list page's frame (framed by this origin only), itself sandboxed without scripts
+      // and without its origin (`sandbox` here too, for when it is opened on its own): mail is
+      // someone else's HTML and must not run as, or read from, an origin that holds a session.
+      .header('Content-Security-Policy', "sandbox allow-popups allow-popups-to-escape-sandbox; script-src 'none'; object-src 'none'; frame-ancestors 'self'")
       .header('X-Frame-Options', 'SAMEORIGIN')
       .send(withBase);
   });

@@ -70,6 +70,8 @@ export interface MailbeaconApi {
   streamUrl(): string;
   pushKey(): Promise<PushKey>;
   subscribePush(input: PushSubscriptionInput): Promise<void>;
+  /** Revokes the access token this client uses (the add-in's sign-out). */
+  revokeOwnToken(): Promise<void>;
 }
 
 export const normalizeBackendUrl = (url: string) => url.trim().replace(/\/+$/, '');
@@ -149,6 +151,9 @@ export function createApi(config: ApiConfig): MailbeaconApi {
     pushKey: () => get<PushKey>(routes.pushKey),
     subscribePush: async (input) => {
       await send<unknown>('POST', routes.pushSubscriptions, input);
+    },
+    revokeOwnToken: async () => {
+      await request<unknown>({ method: 'DELETE', url: routes.accessToken('current') });
     },
   };
 }

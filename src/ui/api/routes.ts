@@ -1,4 +1,4 @@
-// Every backend path the add-in calls, in one table (docs/product.md §3, §6).
+// Every backend path the add-in and the web app call, in one table (docs/product.md §3, §6).
 const e = encodeURIComponent;
 
 export const routes = {
@@ -17,6 +17,22 @@ export const routes = {
   notificationStream: '/api/v1/notifications/stream',
   pushKey: '/api/v1/push/key',
   pushSubscriptions: '/api/v1/push/subscriptions',
+  // People and sign-in
+  login: '/api/v1/auth/login',
+  logout: '/api/v1/auth/logout',
+  invitation: (token: string) => `/api/v1/auth/invitations/${e(token)}`,
+  acceptInvitation: (token: string) => `/api/v1/auth/invitations/${e(token)}/accept`,
+  passwordReset: '/api/v1/auth/password-reset',
+  passwordResetLink: (token: string) => `/api/v1/auth/password-reset/${e(token)}`,
+  password: '/api/v1/auth/password',
+  users: '/api/v1/users',
+  user: (id: string) => `/api/v1/users/${e(id)}`,
+  sessions: '/api/v1/sessions',
+  session: (id: string) => `/api/v1/sessions/${e(id)}`,
+  accessTokens: '/api/v1/access-tokens',
+  accessToken: (id: string) => `/api/v1/access-tokens/${e(id)}`,
+  /** The web app's sign-in page the add-in opens in an Office dialog. */
+  addinLogin: '/app/addin-login',
   /** The companion page that can raise desktop notifications. */
   companionPage: '/notifications',
 } as const;

@@ -1,0 +1,124 @@
+// The web app (docs/product.md, "The web app"): the signed-out pages (sign in, forgot password, set
+// your password, the add-in's sign-in dialog), and once signed in the shell with the page of the
+// path, each page loaded on its own. A session that ends sends the person to sign in and then back.
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState, type ComponentType, type LazyExoticComponent } from 'react';
+import { MessageBar, MessageBarBody, Spinner, Button } from '@fluentui/react-components';
+import { onSessionEnded, sessionApi } from '../ui/api/session-api.js';
+import { ApiError } from '../ui/api/client.js';
+import { match, navigate, safeNext, useAppLinks, useLocation } from './router.js';
+import { SessionContext, type SessionUser, type SessionValue } from './session.js';
+import { Shell } from './shell/Shell.js';
+import { SignInPage } from './auth/SignIn.js';
+import { ForgotPage } from './auth/Forgot.js';
+import { SetPasswordPage } from './auth/SetPassword.js';
+import { AddinLoginPage } from './auth/AddinLogin.js';
+import { NotFoundPage } from './auth/NotFound.js';
+
+type Page = LazyExoticComponent<ComponentType<{ params: Record<string, string> }>>;
+
+/** The signed-in pages, by path; each is its own chunk. */
+const PAGES: Array<[string, Page]> = [
+  ['/app/activity', lazy(() => import('./pages/activity.js'))],
+  ['/app/tracked', lazy(() => import('./pages/tracked.js'))],
+  ['/app/tracked/:id', lazy(() => import('./pages/tracked-email.js'))],
+  ['/app/contacts', lazy(() => import('./pages/contacts.js'))],
+  ['/app/contacts/:id', lazy(() => import('./pages/contact.js'))],
+  ['/app/templates', lazy(() => import('./pages/templates.js'))],
+  ['/app/templates/:id', lazy(() => import('./pages/template.js'))],
+  ['/app/transactional', lazy(() => import('./pages/transactional.js'))],
+  ['/app/settings', lazy(() => import('./pages/settings.js'))],
+];
+
+type Auth = { state: 'checking' } | { state: 'signed-out'; notice?: string } | { state: 'signed-in'; user: SessionUser } | { state: 'offline'; message: string };
+
+export function App() {
+  const { pathname, search } = useLocation();
+  useAppLinks();
+  const [auth, setAuth] = useState<Auth>({ state: 'checking' });
+
+  const check = useCallback(() => {
+    setAuth({ state: 'checking' });
+    sessionApi.me().then(
+      (me) => setAuth({ state: 'signed-in', user: { id: me.user.id, email: me.user.email, name: me.user.name, role: me.user.role } }),
+      (err: unknown) => setAuth(err instanceof ApiError && err.kind === 'unauthorized' ? { state: 'signed-out' } : { state: 'offline', message: (err as Error).message }),
+    );
+  }, []);
+  useEffect(check, [check]);
+
+  const signedIn = useCallback((user: SessionUser, to: string) => {
+    setAuth({ state: 'signed-in', user });
+    navigate(to, { replace: true });
+  }, []);
+
+  const session = useMemo<SessionValue | null>(() => {
+    if (auth.state !== 'signed-in') return null;
+    return {
+      user: auth.user,
+      async signOut() {
+        await sessionApi.logout().catch(() => undefined);
+        setAuth({ state: 'signed-out' });
+        navigate('/app', { replace: true });
+      },
+      expired() {
+        setAuth({ state: 'signed-out', notice: 'Your session ended. Sign in again to go on where you were.' });
+        navigate(`/app/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
+      },
+    };
+  }, [auth]);
+
+  // A signed-in call answering 401 means the session ended: back to sign-in, then to this page.
+  useEffect(() => {
+    onSessionEnded(session?.expired);
+    return () => onSessionEnded(undefined);
+  }, [session]);
+
+  // Pages that work signed out, whatever the session.
+  const invite = match('/app/invite/:token', pathname);
+  if (invite) return <SetPasswordPage kind="invite" token={invite.token} onSignedIn={(u) => signedIn(u, '/app/activity')} />;
+  const reset = match('/app/reset/:token', pathname);
+  if (reset) return <SetPasswordPage kind="reset" token={reset.token} onSignedIn={(u) => signedIn(u, '/app/activity')} />;
+  if (pathname === '/app/forgot') return <ForgotPage />;
+  if (pathname === '/app/addin-login') return <AddinLoginPage />;
+
+  if (auth.state === 'checking') return <Spinner style={{ marginTop: '30vh' }} label="Loading Mailbeacon…" />;
+  if (auth.state === 'offline') {
+    return (
+      <MessageBar intent="error" style={{ margin: 24 }}>
+        <MessageBarBody>
+          Mailbeacon can't be reached: {auth.message}{' '}
+          <Button size="small" onClick={check}>
+            Retry
+          </Button>
+        </MessageBarBody>
+      </MessageBar>
+    );
+  }
+  if (auth.state === 'signed-out') {
+    // Sign-in lives at /app and /app/sign-in; any other page asked for comes back after it.
+    const next = pathname === '/app' || pathname === '/app/' || pathname === '/app/sign-in' ? safeNext(search) : pathname + search;
+    return <SignInPage notice={auth.notice} onSignedIn={(u) => signedIn(u, next)} />;
+  }
+
+  if (pathname === '/app' || pathname === '/app/' || pathname === '/app/sign-in') {
+    queueMicrotask(() => navigate(pathname === '/app/sign-in' ? safeNext(search) : '/app/activity', { replace: true }));
+    return null;
+  }
+  const found = PAGES.map(([pattern, page]) => [match(pattern, pathname), page] as const).find(([params]) => params !== null);
+  return (
+    <SessionContext.Provider value={session}>
+      {found ? (
+        <Shell pathname={pathname}>
+          <Suspense fallback={<Spinner size="small" label="Loading…" />}>
+            <PageOf page={found[1]} params={found[0]!} />
+          </Suspense>
+        </Shell>
+      ) : (
+        <NotFoundPage />
+      )}
+    </SessionContext.Provider>
+  );
+}
+
+function PageOf({ page: P, params }: { page: Page; params: Record<string, string> }) {
+  return <P params={params} />;
+}
