@@ -2,12 +2,11 @@
 // without reloading. Enough for the app's flat set of pages (docs/product.md, "The web app").
 import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from 'react';
 
-const EVENT = 'mb:navigate';
-
+/** Moves to another page of the app; whatever follows the location hears it as a `popstate`. */
 export function navigate(to: string, opts: { replace?: boolean } = {}): void {
   if (opts.replace) history.replaceState(null, '', to);
   else history.pushState(null, '', to);
-  window.dispatchEvent(new Event(EVENT));
+  window.dispatchEvent(new PopStateEvent('popstate'));
 }
 
 /** The current path and query, kept up to date. */
@@ -17,11 +16,7 @@ export function useLocation(): { pathname: string; search: string } {
   useEffect(() => {
     const update = () => setLoc(read());
     window.addEventListener('popstate', update);
-    window.addEventListener(EVENT, update);
-    return () => {
-      window.removeEventListener('popstate', update);
-      window.removeEventListener(EVENT, update);
-    };
+    return () => window.removeEventListener('popstate', update);
   }, []);
   return loc;
 }
