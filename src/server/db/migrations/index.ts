@@ -10,10 +10,10 @@ import { logging } from './0005_logging.js';
 import { changes } from './0006_changes.js';
 import { domainOwner } from './0007_domain_owner.js';
 import { loginThrottle } from './0008_login_throttle.js';
+import { people } from './0009_people.js';
 import { webhooks } from './0010_webhooks.js';
 import { lifecycle } from './0012_lifecycle.js';
 import { app } from './0013_app.js';
-import { people } from './0009_people.js';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   const t = columnTypes(dialect);
@@ -26,9 +26,9 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0006_changes': changes(t),
     '0007_domain_owner': domainOwner(),
     '0008_login_throttle': loginThrottle(t),
+    '0009_people': people(t),
     '0010_webhooks': webhooks(t),
     '0012_lifecycle': lifecycle(t),
     '0013_app': app(),
-    '0009_people': people(t),
   };
 }
