@@ -34,6 +34,28 @@ export interface Config {
   serveSourceMaps: boolean;
   queue: QueueTiming;
   relayPoolSize: number;
+  /** Connected mailboxes (IMAP) and follow-up reminders. */
+  mailbox: MailboxTiming;
+  /** 32 bytes (hex or base64) that encrypt stored mailbox secrets; unset: one generated and kept in the database. */
+  secretKey: Buffer | undefined;
+}
+
+/** Connected-mailbox sync and reminders (all in milliseconds). */
+export interface MailboxTiming {
+  /** How far back the first connection logs sent mail. */
+  backfill: number;
+  /** How often a folder is checked when the server has no IDLE (and the inbox, which is not idled on). */
+  poll: number;
+  /** A syncing process's claim; a dead one's mailboxes are taken over after this. */
+  lease: number;
+  retryBase: number;
+  retryMax: number;
+  /** How often due reminders are looked for. */
+  reminderCheck: number;
+  /** Added to the clock reminders use (tests move time forward; 0 in production). */
+  clockOffset: number;
+  /** PEM file of extra certificate authorities trusted for IMAP TLS (a private CA); unset: the system's. */
+  tlsCa: string | undefined;
 }
 
 /** How the outbound queue retries (all in milliseconds). */
@@ -158,6 +180,17 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       lease: duration('QUEUE_LEASE', 30_000),
     },
     relayPoolSize: positive('RELAY_POOL_SIZE', 5),
+    mailbox: {
+      backfill: duration('MAILBOX_BACKFILL', 7 * 86_400_000),
+      poll: duration('MAILBOX_POLL', 5_000),
+      lease: duration('MAILBOX_LEASE', 60_000),
+      retryBase: duration('MAILBOX_RETRY_BASE', 30_000),
+      retryMax: duration('MAILBOX_RETRY_MAX', 30 * 60_000),
+      reminderCheck: duration('REMINDER_CHECK', 60_000),
+      clockOffset: duration('REMINDER_CLOCK_OFFSET', 0),
+      tlsCa: read('MAILBOX_TLS_CA') && path.resolve(cwd, read('MAILBOX_TLS_CA')!),
+    },
+    secretKey: parseSecretKey(read('SECRET_KEY')),
   };
 }
 
@@ -169,6 +202,14 @@ export function parseDuration(v: string): number | undefined {
   if (!m) return undefined;
   const ms = Number(m[1]) * UNITS[m[2]];
   return ms > 0 ? Math.round(ms) : undefined;
+}
+
+/** SECRET_KEY: 32 bytes as 64 hex digits or base64. */
+function parseSecretKey(v: string | undefined): Buffer | undefined {
+  if (v === undefined) return undefined;
+  const key = /^[0-9a-fA-F]{64}$/.test(v) ? Buffer.from(v, 'hex') : Buffer.from(v, 'base64');
+  if (key.length !== 32) throw new ConfigError('SECRET_KEY', '32 bytes as 64 hex digits or base64 (e.g. `openssl rand -hex 32`)', '***');
+  return key;
 }
 
 /** Error messages and logs may show a URL, never the password inside it. */

@@ -36,6 +36,9 @@ async function applyChange(change: Change, to: { tracking: TrackingUrls; worker:
   await to.streams.changed(change);
 }
 import { Sandbox } from './sandbox/sandbox.js';
+import { SecretBox } from './mailbox/secret-box.js';
+import { MailboxSyncer } from './mailbox/syncer.js';
+import { ReminderSweeper } from './mailbox/reminders.js';
 
 export interface Service {
   http: FastifyInstance;
@@ -88,6 +91,13 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   });
   await recorder.start();
   const acceptor = makeAcceptor(database, config.queue, worker);
+  // Connected mailboxes sync in this process (IMAP waits on sockets; logging, the recorder and the
+  // notifier are here); reminders are swept here too.
+  const mailboxLogger = logger.child({ component: 'mailbox' });
+  const box = await SecretBox.load(database.db, config.secretKey);
+  const published = (items: Parameters<typeof notifier.published>[0]) => notifier.published(items);
+  const syncer = new MailboxSyncer({ database, box, timing: config.mailbox, logger: mailboxLogger, inferOpen: (o) => recorder.inferOpen(o), published });
+  const reminders = new ReminderSweeper({ database, logger: mailboxLogger, everyMs: config.mailbox.reminderCheck, now: () => Date.now() + config.mailbox.clockOffset, published });
 
   const hostname = os.hostname();
   const proxyProtocol = config.smtpProxyProtocol;
@@ -106,7 +116,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   smtp.push(await listen(config.smtpPort, false));
   if (config.smtpTlsPort) smtp.push(await listen(config.smtpTlsPort, true));
 
-  const app = await buildApp({ config, database, logger, addinDir: ADDIN_DIST, acceptor, sandbox, tracking, recorder, notifier, streams, changes, vapid, draining: () => draining });
+  const app = await buildApp({ config, database, logger, addinDir: ADDIN_DIST, acceptor, sandbox, tracking, recorder, notifier, streams, changes, vapid, mailboxes: { box, syncer }, draining: () => draining });
   await app.listen({ port: config.port, host: config.host });
   await app.ready();
   const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, app.handle);
@@ -116,6 +126,8 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     httpsServer.listen(config.httpsPort, config.host, () => resolve());
   });
 
+  syncer.start();
+  reminders.start();
   const ports = { http: config.port, https: config.httpsPort, smtp: smtp[0].port };
   logger.info({ ...ports, database: database.dialect, relay: describeRelay(config), ms: Date.now() - started }, 'mailbeacon is ready');
 
@@ -139,6 +151,8 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       await Promise.all([...smtp.map((s) => s.close()), app.close(), closeHttps]);
       clearInterval(idle);
       await sandbox.close(); // no request is left that could need it
+      reminders.stop();
+      await syncer.stop(); // leases released: another process takes the mailboxes over at once
       // Everything accepted and every hit answered is stored by now; relays in flight finish.
       await recorder.stop();
       await worker.stop();

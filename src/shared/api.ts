@@ -48,6 +48,10 @@ export interface UserSettings {
   /** IPv4/IPv6 addresses or CIDR ranges whose hits are the user's own (SELF), never notified. */
   blockedIps: string[];
   pixelPosition: PixelPosition;
+  /** Connected mailbox: a reply to logged or tracked mail is logged too. */
+  logReplies: boolean;
+  /** Days after which a tracked email with no reply reminds the user; null = off. */
+  defaultRemindDays: number | null;
 }
 
 /** PUT /api/v1/settings takes any subset; the answer is the whole, saved settings. */
@@ -60,6 +64,8 @@ export const DEFAULT_SETTINGS: UserSettings = {
   notifications: { opens: true, clicks: true, firstOpenOnly: false },
   blockedIps: [],
   pixelPosition: 'bottom',
+  logReplies: true,
+  defaultRemindDays: null,
 };
 
 // ---- contacts and timeline -------------------------------------------------------------------
@@ -158,6 +164,8 @@ export interface TrackedEmailInput {
   /** false: only rewrite links (the pixel was placed with appendOnSendAsync). Default true. */
   placePixel?: boolean;
   pixelPosition?: PixelPosition;
+  /** Remind the sender when nobody replied after this many days (1–365); null/absent = no reminder. */
+  remindAfterDays?: number | null;
 }
 
 export interface LinkSummary {
@@ -184,7 +192,8 @@ export type Verdict = 'HUMAN' | 'MAIL_PROXY' | 'PRIVACY_PREFETCH' | 'SCANNER' | 
 
 export interface EngagementEvent {
   id: string;
-  type: 'OPEN' | 'CLICK';
+  /** REPLY: a reply noticed in the connected mailbox. */
+  type: 'OPEN' | 'CLICK' | 'REPLY';
   at: string;
   /** Contact name or address, or "Someone" for a shared pixel or an anonymous contact. */
   who: string;
@@ -207,6 +216,10 @@ export interface TrackedEmailView {
   opens: number;
   uniqueOpens: number;
   clicks: number;
+  /** Replies noticed in the connected mailbox (always sent by the server; optional for older ones). */
+  replies?: number;
+  /** The follow-up reminder asked for, if any. */
+  remindAfterDays?: number;
   events: EngagementEvent[];
 }
 
@@ -215,7 +228,8 @@ export interface TrackedEmailView {
 /** One counted open or click of the user's mail: an SSE `data:` line and an item of the history. */
 export interface NotificationItem {
   id: string;
-  type: 'OPEN' | 'CLICK';
+  /** REPLY and REMINDER come from the connected mailbox (docs/product.md, Connected mailbox). */
+  type: 'OPEN' | 'CLICK' | 'REPLY' | 'REMINDER';
   who: string;
   subject: string;
   url?: string;
@@ -289,4 +303,35 @@ export interface PushKey {
 export interface PushSubscriptionInput {
   endpoint: string;
   keys: { p256dh: string; auth: string };
+}
+
+// ---- connected mailbox (PUT/GET/DELETE /api/v1/mailbox) -------------------------------------
+
+export type MailboxSecurity = 'tls' | 'starttls';
+
+/** PUT /api/v1/mailbox: logs in first; `password` (or app password) or `accessToken` (XOAUTH2). */
+export interface MailboxInput {
+  host: string;
+  port: number;
+  security: MailboxSecurity;
+  username: string;
+  password?: string;
+  accessToken?: string;
+  sentFolder?: string;
+  inboxFolder?: string;
+}
+
+export type MailboxStatus = 'CONNECTED' | 'CONNECTING' | 'ERROR';
+
+/** GET /api/v1/mailbox (never the secret). */
+export interface MailboxView {
+  host: string;
+  port: number;
+  security: MailboxSecurity;
+  username: string;
+  status: MailboxStatus;
+  lastError?: string;
+  lastSyncAt?: string;
+  sentFolder: string;
+  inboxFolder: string;
 }

@@ -209,6 +209,11 @@ export interface TrackedEmailsTable {
   self_view_at: number | null;
   created_at: number;
   updated_at: number;
+  /** Follow-up reminder (migration 0011): due time, days asked for, first reply, sweeper's claim. */
+  remind_at: Generated<number | null>;
+  remind_after_days: Generated<number | null>;
+  replied_at: Generated<number | null>;
+  reminder_lease: Generated<number | null>;
 }
 
 export interface NotificationsTable {
@@ -217,7 +222,7 @@ export interface NotificationsTable {
   account_id: string;
   user_id: string;
   event_id: string;
-  type: 'OPEN' | 'CLICK';
+  type: 'OPEN' | 'CLICK' | 'REPLY' | 'REMINDER';
   who: string;
   subject: string;
   url: string | null;
@@ -302,6 +307,38 @@ export interface UserSettingsTable {
   updated_at: number;
 }
 
+/** A user's connected IMAP mailbox (migration 0011). */
+export interface MailboxesTable {
+  user_id: string;
+  account_id: string;
+  host: string;
+  port: number;
+  security: 'tls' | 'starttls';
+  username: string;
+  auth: 'password' | 'xoauth2';
+  secret: string;
+  sent_folder: string;
+  inbox_folder: string;
+  status: 'CONNECTED' | 'CONNECTING' | 'ERROR';
+  last_error: string | null;
+  last_sync_at: number | null;
+  failures: Generated<number>;
+  retry_at: Generated<number>;
+  lease_owner: string | null;
+  lease_until: number | null;
+  generation: Generated<number>;
+  connected_at: number;
+}
+
+/** Sync state of one folder of a connected mailbox. */
+export interface MailboxFoldersTable {
+  user_id: string;
+  account_id: string;
+  role: 'sent' | 'inbox';
+  uidvalidity: string;
+  last_uid: number;
+}
+
 export interface Schema {
   accounts: AccountsTable;
   users: UsersTable;
@@ -329,6 +366,8 @@ export interface Schema {
   attachments: AttachmentsTable;
   user_settings: UserSettingsTable;
   changes: ChangesTable;
+  mailboxes: MailboxesTable;
+  mailbox_folders: MailboxFoldersTable;
 }
 
 /** Tables that hold no account's data; every other table carries `account_id`. */

@@ -26,6 +26,7 @@ import { trackerHandler } from './tracker.js';
 import devMailbox from './routes/dev-mailbox.js';
 import trackedEmails from './routes/tracked-emails.js';
 import notifications from './routes/notifications.js';
+import mailbox from './routes/mailbox.js';
 import type { Acceptor } from '../queue/accept.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { TrackingUrls } from '../tracking/tracking-urls.js';
@@ -34,6 +35,8 @@ import type { Notifier } from '../notify/notifier.js';
 import type { StreamGuard } from '../notify/stream-guard.js';
 import type { ChangeFeed } from '../notify/changes.js';
 import type { VapidKeys } from '../notify/vapid.js';
+import type { MailboxSyncer } from '../mailbox/syncer.js';
+import type { SecretBox } from '../mailbox/secret-box.js';
 
 export interface AppContext {
   config: Config;
@@ -52,6 +55,8 @@ export interface AppContext {
   /** Applies a change (settings, revoked credentials) here and in every other process. */
   changes: ChangeFeed;
   vapid: VapidKeys;
+  /** Connected mailboxes: the secrets' encryption and this process's sync (told when one is saved). */
+  mailboxes: { box: SecretBox; syncer: MailboxSyncer };
   /** True once shutdown has begun. */
   draining: () => boolean;
 }
@@ -136,6 +141,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     await api.register(settings, ctx);
     await api.register(trackedEmails, ctx);
     await api.register(notifications, ctx);
+    await api.register(mailbox, ctx);
   }, ctx);
   return Object.assign(app as unknown as FastifyInstance, { handle: guardedListener(tracker, secured((req, res) => app.routing(req, res)), ctx.logger as FastifyBaseLogger) });
 }

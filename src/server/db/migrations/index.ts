@@ -10,6 +10,7 @@ import { logging } from './0005_logging.js';
 import { changes } from './0006_changes.js';
 import { domainOwner } from './0007_domain_owner.js';
 import { loginThrottle } from './0008_login_throttle.js';
+import { mailbox } from './0011_mailbox.js';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   const t = columnTypes(dialect);
@@ -22,5 +23,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0006_changes': changes(t),
     '0007_domain_owner': domainOwner(),
     '0008_login_throttle': loginThrottle(t),
+    '0011_mailbox': mailbox(t),
   };
 }
