@@ -54,6 +54,8 @@ export interface MailboxTiming {
   reminderCheck: number;
   /** Added to the clock reminders use (tests move time forward; 0 in production). */
   clockOffset: number;
+  /** A server silent this long (or a sync pass taking this long) ends the session, retried with back-off. */
+  timeout: number;
   /** PEM file of extra certificate authorities trusted for IMAP TLS (a private CA); unset: the system's. */
   tlsCa: string | undefined;
 }
@@ -188,6 +190,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       retryMax: duration('MAILBOX_RETRY_MAX', 30 * 60_000),
       reminderCheck: duration('REMINDER_CHECK', 60_000),
       clockOffset: duration('REMINDER_CLOCK_OFFSET', 0),
+      timeout: duration('MAILBOX_TIMEOUT', 120_000),
       tlsCa: read('MAILBOX_TLS_CA') && path.resolve(cwd, read('MAILBOX_TLS_CA')!),
     },
     secretKey: parseSecretKey(read('SECRET_KEY')),

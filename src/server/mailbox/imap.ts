@@ -41,7 +41,7 @@ export function imapClient(t: ImapTarget, s: ImapSettings = {}): ImapFlow {
     logger: false,
     connectionTimeout: timeout,
     greetingTimeout: timeout,
-    socketTimeout: 5 * 60_000,
+    socketTimeout: timeout,
     maxLiteralSize: MAX_MESSAGE_BYTES,
     maxResponseSize: MAX_MESSAGE_BYTES + 1024 * 1024,
     maxLineLength: 4 * 1024 * 1024,

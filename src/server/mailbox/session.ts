@@ -87,27 +87,27 @@ export class SyncSession {
     const user = await getUser(db, this.row.account_id, this.row.user_id);
     if (!user) throw new Error('the user was removed');
     const secret = this.deps.box.open(this.row.secret);
-    const client = imapClient({ ...this.row, port: Number(this.row.port), secret }, { tlsCa: this.deps.timing.tlsCa });
+    const client = imapClient({ ...this.row, port: Number(this.row.port), secret }, { tlsCa: this.deps.timing.tlsCa, timeoutMs: this.deps.timing.timeout });
     this.client = client;
     // imapflow reports socket errors as events too; the awaited calls below carry them.
     client.on('error', (err: Error) => this.deps.logger.debug({ err: { message: err.message }, userId: this.row.user_id }, 'imap connection error'));
     const closed = new Promise<void>((resolve) => client.on('close', () => resolve()));
-    await client.connect();
+    await this.watched(client, client.connect());
     if (this.stopped) return;
-    const list = await client.list();
+    const list = await this.watched(client, client.list());
     const sentPath = list.find((f) => f.specialUse === '\\Sent')?.path ?? this.row.sent_folder;
     const inboxPath = this.row.inbox_folder;
     await this.status({ status: 'CONNECTED', last_error: null, failures: 0 });
     const author = { accountId: this.row.account_id, userId: this.row.user_id, email: user.email };
     client.on('exists', () => this.wake?.());
     while (!this.stopped) {
-      await this.syncFolder(client, 'sent', sentPath, author);
-      if (inboxPath && inboxPath !== sentPath) await this.syncFolder(client, 'inbox', inboxPath, author);
+      await this.watched(client, this.syncFolder(client, 'sent', sentPath, author));
+      if (inboxPath && inboxPath !== sentPath) await this.watched(client, this.syncFolder(client, 'inbox', inboxPath, author));
       await this.status({ last_sync_at: Date.now() });
       if (this.stopped) break;
       // IDLE in Sent (imapflow idles on the selected folder on its own) until something arrives,
       // or the poll interval passes (servers without IDLE, and the inbox).
-      await client.mailboxOpen(sentPath, { readOnly: true });
+      await this.watched(client, client.mailboxOpen(sentPath, { readOnly: true }));
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.deps.timing.poll);
         this.wake = () => {
@@ -118,6 +118,25 @@ export class SyncSession {
       });
       this.wake = undefined;
       if (!client.usable && !this.stopped) throw new Error('the server closed the connection');
+    }
+  }
+
+  /**
+   * A server that answers in a way no command can complete with (a tag that never comes) must not
+   * hold the mailbox forever: past the timeout the connection is closed and the session fails.
+   */
+  private async watched<T>(client: ImapFlow, work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        client.close();
+        reject(new Error(`the server stopped answering (no reply within ${Math.round(this.deps.timing.timeout / 1000)} s)`));
+      }, this.deps.timing.timeout);
+    });
+    try {
+      return await Promise.race([work, expired]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
