@@ -8,6 +8,7 @@ import { ipProblem, neverLogProblem } from '../helpers/settings-checks.js';
 import { useServices } from '../hooks/services.js';
 import { usePaneStyles } from './styles.js';
 import { TagListInput } from './TagListInput.js';
+import { MailboxSettings } from './MailboxSettings.js';
 
 const merged = (s: UserSettings, u: UserSettingsUpdate): UserSettings => effectiveSettings({ ...s, ...u, notifications: { ...s.notifications, ...u.notifications } });
 const masked = (token: string) => (token.length > 12 ? `${token.slice(0, 8)}…${token.slice(-4)}` : '••••');
@@ -85,6 +86,8 @@ export function SettingsPane() {
         validate={ipProblem}
         onChange={(blockedIps) => save({ blockedIps })}
       />
+      <hr className={s.rule} />
+      <MailboxSettings save={save} />
       <hr className={s.rule} />
       <section className={s.section} aria-labelledby="mb-pixel">
         <Subtitle2 as="h2" id="mb-pixel" className={s.heading}>

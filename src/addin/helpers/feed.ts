@@ -11,4 +11,5 @@ export function mergeFeed(current: NotificationItem[], incoming: NotificationIte
 
 export type FeedFilter = { opens: boolean; clicks: boolean };
 
-export const filterFeed = (items: NotificationItem[], f: FeedFilter) => items.filter((n) => (n.type === 'OPEN' ? f.opens : f.clicks));
+// Replies and reminders always show: they are what the rep acts on.
+export const filterFeed = (items: NotificationItem[], f: FeedFilter) => items.filter((n) => (n.type === 'OPEN' ? f.opens : n.type === 'CLICK' ? f.clicks : true));

@@ -26,12 +26,16 @@ export const shortUrl = (url: string) => url.replace(/^https?:\/\//i, '').replac
 export function feedLine(n: Pick<NotificationItem, 'type' | 'who' | 'url' | 'subject'>): { lead: string; subject: string } {
   const who = n.who || 'Someone';
   if (n.type === 'CLICK') return { lead: `${who} clicked ${n.url ? shortUrl(n.url) : 'a link'} in`, subject: n.subject };
+  if (n.type === 'REPLY') return { lead: `${who} replied to`, subject: n.subject };
+  if (n.type === 'REMINDER') return { lead: `No reply yet from ${who}: follow up on`, subject: n.subject };
   return { lead: `${who} opened`, subject: n.subject };
 }
 
 export function eventLine(e: EngagementEvent): string {
+  if (e.type === 'REPLY') return `${e.who} replied`;
   const what = e.type === 'CLICK' ? `clicked ${e.url ? shortUrl(e.url) : 'a link'}` : 'opened';
-  return `${e.who} ${what}${e.inferred ? ' (inferred from a click)' : ''}`;
+  const why = e.reasons.some((r) => /reply/.test(r)) ? ' (inferred from a reply)' : ' (inferred from a click)';
+  return `${e.who} ${what}${e.inferred ? why : ''}`;
 }
 
 export function timelineLine(t: TimelineEntry): string {
