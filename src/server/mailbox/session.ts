@@ -40,6 +40,27 @@ const CHUNK = 100;
 /** Bigger messages are streamed one by one rather than fetched with their neighbours. */
 const STREAM_OVER = 1024 * 1024;
 
+/** Messages of one chunk logged at the same time. */
+const PARALLEL = 8;
+
+/** Runs `fn` over `items`, at most `n` at a time; the first failure is thrown once all have settled. */
+async function inParallel<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      try {
+        await fn(item);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  if (failure !== undefined) throw failure;
+}
+
 const trackingIdOf = (id: string) => /^<([^@<>]+)@mailbeacon>$/.exec(id)?.[1];
 
 export class SyncSession {
@@ -98,6 +119,7 @@ export class SyncSession {
     const sentPath = list.find((f) => f.specialUse === '\\Sent')?.path ?? this.row.sent_folder;
     const inboxPath = this.row.inbox_folder;
     await this.status({ status: 'CONNECTED', last_error: null, failures: 0 });
+    this.deps.logger.info({ userId: this.row.user_id, host: this.row.host, sentFolder: sentPath }, 'mailbox connected');
     const author = { accountId: this.row.account_id, userId: this.row.user_id, email: user.email };
     client.on('exists', () => this.wake?.());
     while (!this.stopped) {
@@ -180,7 +202,8 @@ export class SyncSession {
     const big = sizes.filter((m) => (m.size ?? 0) > STREAM_OVER && (m.size ?? 0) <= MAX_MESSAGE_BYTES).map((m) => m.uid);
     for (const m of sizes) if ((m.size ?? 0) > MAX_MESSAGE_BYTES) this.deps.logger.warn({ userId: this.row.user_id, uid: m.uid, size: m.size }, 'sent message too large to log; skipped');
     const sources = small.length ? await client.fetchAll(small.join(','), { uid: true, source: true }, { uid: true }) : [];
-    for (const m of sources) if (m.source) await this.logOne(m.source, `${uidValidity}.${m.uid}`, author);
+    // Logging one message mostly waits (files, database); several at once keep both busy.
+    await inParallel(sources, PARALLEL, (m) => (m.source ? this.logOne(m.source, `${uidValidity}.${m.uid}`, author) : Promise.resolve()));
     for (const uid of big) {
       const dl = await client.download(String(uid), undefined, { uid: true });
       if (dl && 'content' in dl && dl.content) await this.logOne(dl.content, `${uidValidity}.${uid}`, author);
