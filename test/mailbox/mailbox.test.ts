@@ -84,6 +84,7 @@ describe.each(BACKENDS)('Connected mailbox on %s', (backend) => {
     expect(row.secret).not.toContain('right-password');
     expect(Buffer.from(row.secret, 'base64').toString('latin1')).not.toContain('right-password');
     await until(async () => (await mailbox()).status === 'CONNECTED', 10_000, 'CONNECTED');
+    if (process.env.MB_DEBUG) console.log(server.logs().slice(-12).map((l) => JSON.stringify(l)).join('\n'));
     expect(JSON.stringify(server.logs())).not.toContain('right-password');
   });
 

@@ -69,6 +69,11 @@ const CASES: Record<RouteKey, Case> = {
   'POST /marketing/v3/transactional/single-email/send': { kind: 'write' },
   'GET /marketing/v3/email/send-statuses/:statusId': { kind: 'id', ids: (o) => [{ statusId: o.sendStatusId }], mine: (s) => ({ statusId: s.sendStatusId }) },
   'GET /email/public/v1/events': { kind: 'read', shows: (s) => `rcpt@${s.marker}.test` },
+  // The caller's own connected mailbox, by who is asking (no id to swap): 404 until one is connected;
+  // test/mailbox/mailbox.test.ts covers them.
+  'GET /api/v1/mailbox': { kind: 'write' },
+  'PUT /api/v1/mailbox': { kind: 'write' },
+  'DELETE /api/v1/mailbox': { kind: 'write' },
   'GET /email/public/v1/campaigns/:campaignId': {
     kind: 'id',
     ids: (o) => [{ campaignId: o.smtpToken.campaignId }, { campaignId: o.template.campaignId }],

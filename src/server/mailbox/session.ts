@@ -127,9 +127,11 @@ export class SyncSession {
       if (inboxPath && inboxPath !== sentPath) await this.watched(client, this.syncFolder(client, 'inbox', inboxPath, author));
       await this.status({ last_sync_at: Date.now() });
       if (this.stopped) break;
-      // IDLE in Sent (imapflow idles on the selected folder on its own) until something arrives,
-      // or the poll interval passes (servers without IDLE, and the inbox).
+      // IDLE in Sent until something arrives, or the poll interval passes (servers without IDLE,
+      // and the inbox, which is checked on each pass).
       await this.watched(client, client.mailboxOpen(sentPath, { readOnly: true }));
+      // IDLE at once (imapflow's own auto-IDLE waits 15 s); the next command ends it by itself.
+      if (client.capabilities.has('IDLE')) void client.idle().catch(() => undefined);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.deps.timing.poll);
         this.wake = () => {
