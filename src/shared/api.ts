@@ -96,7 +96,8 @@ export type ContactUpdate = Omit<Partial<ContactCreate>, 'email'>;
 
 /** GET /api/v1/contacts?email= answers a Page<Contact> (empty when unknown). */
 
-export type TimelineEntryType = 'LOGGED_EMAIL' | 'SENT_EMAIL' | 'OPEN' | 'CLICK';
+/** REPLY: the contact replied to the user's logged or tracked mail (connected mailbox). */
+export type TimelineEntryType = 'LOGGED_EMAIL' | 'SENT_EMAIL' | 'OPEN' | 'CLICK' | 'REPLY';
 
 export interface AttachmentRef {
   id: string;

@@ -139,8 +139,9 @@ describe.each(BACKENDS)('Connected mailbox on %s', (backend) => {
     await dovecot.append(ANN, 'INBOX', rawMessage({ from: '"Bob Stone" <bob@acme.test>', to: [ANN], subject: 'Re: Renewal', messageId: replyId, headers: { 'In-Reply-To': sentId, References: sentId } }));
     const view = await until(async () => {
       const v = (await (await server.api(`/api/v1/tracked-emails/${trackingId}`, { token })).json()) as TrackedEmailView;
-      return v.replies === 1 && v;
-    }, 10_000, 'the REPLY event');
+      // The inferred open follows the reply's own transaction (through the hit store).
+      return v.replies === 1 && v.events.some((e) => e.type === 'OPEN' && e.inferred) && v;
+    }, 10_000, 'the REPLY event and the inferred open');
     expect(view.events.find((e) => e.type === 'REPLY')).toMatchObject({ who: 'bob@acme.test', counted: true });
     // The inferred open (there was none before).
     expect(view.events.filter((e) => e.type === 'OPEN' && e.inferred)).toHaveLength(1);
@@ -151,6 +152,11 @@ describe.each(BACKENDS)('Connected mailbox on %s', (backend) => {
     expect(events.events.some((e) => e.type === 'REPLY' && e.recipient === 'bob@acme.test')).toBe(true);
     // logReplies (default on): a logged copy.
     await until(() => logged(replyId), 5_000, 'the reply logged');
+    // Bob's timeline: the reply, the inferred open and the logged reply.
+    const bob = await database.db.selectFrom('contacts').select('id').where('email', '=', 'bob@acme.test').executeTakeFirstOrThrow();
+    const timeline = (await (await server.api(`/api/v1/contacts/${bob.id}/timeline`, { token })).json()) as Page<{ type: string; subject?: string; summary?: string }>;
+    expect(timeline.results.find((e) => e.type === 'REPLY')).toMatchObject({ subject: 'Renewal' });
+    expect(timeline.results.some((e) => e.type === 'LOGGED_EMAIL' && e.subject === 'Re: Renewal')).toBe(true);
     // An unrelated inbox message records nothing.
     await dovecot.append(ANN, 'INBOX', rawMessage({ from: 'news@acme.test', to: [ANN], subject: 'News', messageId: `<news-${backend}@acme.test>`, headers: { 'In-Reply-To': '<unknown@elsewhere.test>' } }));
     const marker = `<marker-2-${backend}@mycorp.test>`;

@@ -49,6 +49,8 @@ export function timelineLine(t: TimelineEntry): string {
       return `Opened ${subject}`;
     case 'CLICK':
       return `Clicked ${t.engagement?.url ? shortUrl(t.engagement.url) : 'a link'} in ${subject}`;
+    case 'REPLY':
+      return `Replied to ${subject}`;
   }
 }
 
