@@ -31,7 +31,7 @@ export async function run({ log }) {
   const dv = await importTs('test/helpers/dovecot.ts');
   const dovecot = await dv.startDovecot();
   dovecot.addUser(USER, 'pw');
-  const server = await startServer({ MAILBOX_TLS_CA: dovecot.caFile, MAILBOX_POLL: '1s', LOG_LEVEL: 'warn' }, process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : []);
+  const server = await startServer({ MAILBOX_TLS_CA: dovecot.caFile, MAILBOX_ALLOW_PRIVATE: 'true', MAILBOX_POLL: '1s', LOG_LEVEL: 'warn' }, process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : []);
   try {
     const { accessToken } = JSON.parse(execFileSync(process.execPath, [BIN, 'user', 'add', USER], { env: server.env }).toString());
     const db = new Database(path.join(server.env.DATA_DIR, 'mailbeacon.db'), { readonly: true, fileMustExist: true });

@@ -56,6 +56,8 @@ export interface MailboxTiming {
   clockOffset: number;
   /** A server silent this long (or a sync pass taking this long) ends the session, retried with back-off. */
   timeout: number;
+  /** Allow mail servers on loopback and private addresses (off: a user could make the server probe the internal network). */
+  allowPrivate: boolean;
   /** PEM file of extra certificate authorities trusted for IMAP TLS (a private CA); unset: the system's. */
   tlsCa: string | undefined;
 }
@@ -191,6 +193,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       reminderCheck: duration('REMINDER_CHECK', 60_000),
       clockOffset: duration('REMINDER_CLOCK_OFFSET', 0),
       timeout: duration('MAILBOX_TIMEOUT', 120_000),
+      allowPrivate: parseBool('MAILBOX_ALLOW_PRIVATE', read('MAILBOX_ALLOW_PRIVATE'), false),
       tlsCa: read('MAILBOX_TLS_CA') && path.resolve(cwd, read('MAILBOX_TLS_CA')!),
     },
     secretKey: parseSecretKey(read('SECRET_KEY')),

@@ -30,7 +30,7 @@ describe('mailbox lease takeover on PostgreSQL', () => {
     dovecot = await startDovecot();
     dovecot.addUser(ANN, 'pw');
     tdb = await createTestDatabase('postgres');
-    const extra = { MAILBOX_TLS_CA: dovecot.caFile, MAILBOX_POLL: '300ms', MAILBOX_RETRY_BASE: '200ms', MAILBOX_RETRY_MAX: '1s', MAILBOX_LEASE: '2s' };
+    const extra = { MAILBOX_TLS_CA: dovecot.caFile, MAILBOX_ALLOW_PRIVATE: 'true', MAILBOX_POLL: '300ms', MAILBOX_RETRY_BASE: '200ms', MAILBOX_RETRY_MAX: '1s', MAILBOX_LEASE: '2s' };
     for (let i = 0; i < 2; i++) servers.push(await startWithEnv(await serverEnv(tdb, extra)));
     database = await tdb.open();
   });

@@ -94,7 +94,7 @@ describe('A hostile IMAP server', () => {
     });
     await new Promise<void>((r) => fake.listen(0, '127.0.0.1', () => r()));
     tdb = await createTestDatabase('sqlite');
-    server = await startServer(tdb, { MAILBOX_TLS_CA: path.join(dir, 'cert.pem'), MAILBOX_POLL: '200ms', MAILBOX_RETRY_BASE: '50ms', MAILBOX_RETRY_MAX: '100ms', MAILBOX_LEASE: '2s', MAILBOX_TIMEOUT: '600ms' });
+    server = await startServer(tdb, { MAILBOX_TLS_CA: path.join(dir, 'cert.pem'), MAILBOX_ALLOW_PRIVATE: 'true', MAILBOX_POLL: '200ms', MAILBOX_RETRY_BASE: '50ms', MAILBOX_RETRY_MAX: '100ms', MAILBOX_LEASE: '2s', MAILBOX_TIMEOUT: '600ms' });
     token = (await server.addUser('ann@mycorp.test')).accessToken;
   });
   afterAll(async () => {

@@ -35,7 +35,7 @@ describe.each(BACKENDS)('Connected mailbox on %s', (backend) => {
     dovecot = await startDovecot();
     dovecot.addUser(ANN, 'right-password');
     tdb = await createTestDatabase(backend);
-    extraEnv = { MAILBOX_TLS_CA: dovecot.caFile, MAILBOX_POLL: '300ms', MAILBOX_RETRY_BASE: '200ms', MAILBOX_RETRY_MAX: '1s', MAILBOX_LEASE: '3s', REMINDER_CHECK: '100ms' };
+    extraEnv = { MAILBOX_TLS_CA: dovecot.caFile, MAILBOX_ALLOW_PRIVATE: 'true', MAILBOX_POLL: '300ms', MAILBOX_RETRY_BASE: '200ms', MAILBOX_RETRY_MAX: '1s', MAILBOX_LEASE: '3s', REMINDER_CHECK: '100ms' };
     server = await startServer(tdb, extraEnv);
     token = (await server.addUser(ANN, { name: 'Ann Lee' })).accessToken;
     database = await tdb.open();

@@ -20,7 +20,7 @@ import { getFolderState, renewMailboxLease, setFolderState, setMailboxStatus, ty
 import { linkTrackedMessageId, loggedWithTrackingId, mailNamedBy } from '../store/replies.js';
 import { getUserSettings } from '../store/settings.js';
 import { getUser } from '../store/users.js';
-import { imapClient, MAX_MESSAGE_BYTES } from './imap.js';
+import { imapClient, MAX_MESSAGE_BYTES, publicAddress } from './imap.js';
 import { idTokens, parseMessage } from './message.js';
 import { recordReply } from './replies.js';
 import type { SecretBox } from './secret-box.js';
@@ -108,7 +108,8 @@ export class SyncSession {
     const user = await getUser(db, this.row.account_id, this.row.user_id);
     if (!user) throw new Error('the user was removed');
     const secret = this.deps.box.open(this.row.secret);
-    const client = imapClient({ ...this.row, port: Number(this.row.port), secret }, { tlsCa: this.deps.timing.tlsCa, timeoutMs: this.deps.timing.timeout });
+    const address = await publicAddress(this.row.host, this.deps.timing.allowPrivate);
+    const client = imapClient({ ...this.row, address, port: Number(this.row.port), secret }, { tlsCa: this.deps.timing.tlsCa, timeoutMs: this.deps.timing.timeout });
     this.client = client;
     // imapflow reports socket errors as events too; the awaited calls below carry them.
     client.on('error', (err: Error) => this.deps.logger.debug({ err: { message: err.message }, userId: this.row.user_id }, 'imap connection error'));

@@ -50,8 +50,9 @@ export default async function mailbox(fastify: FastifyInstance, ctx: AppContext)
     const target = { host: b.host, port: b.port, security: b.security, username: b.username, auth: b.accessToken ? ('xoauth2' as const) : ('password' as const), secret: (b.accessToken ?? b.password)! };
     let found: Awaited<ReturnType<typeof checkLogin>>;
     try {
-      found = await checkLogin(target, { tlsCa: ctx.config.mailbox.tlsCa });
+      found = await checkLogin(target, { tlsCa: ctx.config.mailbox.tlsCa, allowPrivate: ctx.config.mailbox.allowPrivate });
     } catch (err) {
+      if (err instanceof ApiError) throw err; // the host itself was refused
       throw new ApiError(422, 'MAILBOX_LOGIN_FAILED', `The mail server did not let us in: ${serverWords(err)}. Check the host, port, security, username and password (or app password).`);
     }
     const sentFolder = b.sentFolder ?? found.sentFolder ?? 'Sent';
