@@ -165,6 +165,13 @@ describe.each(BACKENDS)('Connected mailbox on %s', (backend) => {
     await new Promise((r) => setTimeout(r, 800)); // one more inbox pass
     expect(await countLogged({ imid: `<news-${backend}@acme.test>` })).toBe(0);
     expect((await notifications()).filter((x) => x.type === 'REPLY')).toHaveLength(1);
+    // logReplies off: a second reply is an event and a notification, but no logged copy.
+    expect((await server.api('/api/v1/settings', { method: 'PUT', token, json: { logReplies: false } })).status).toBe(200);
+    const second = `<reply-2-${backend}@acme.test>`;
+    await dovecot.append(ANN, 'INBOX', rawMessage({ from: 'Bob Stone <bob@acme.test>', to: [ANN], subject: 'Re: Renewal', messageId: second, headers: { 'In-Reply-To': replyId, References: `${sentId} ${replyId}` } }));
+    await until(async () => (await notifications()).filter((x) => x.type === 'REPLY').length === 2, 10_000, 'the second REPLY');
+    expect(await countLogged({ imid: second })).toBe(0);
+    expect((await server.api('/api/v1/settings', { method: 'PUT', token, json: { logReplies: true } })).status).toBe(200);
   });
 
   it('a changed UIDVALIDITY resyncs without duplicates', async () => {
