@@ -130,3 +130,18 @@ describe('the feed', () => {
     expect(within(list).getAllByRole('listitem')).toHaveLength(2);
   });
 });
+
+describe('sending with Remind me if no reply', () => {
+  it('registers the tracked email with remindAfterDays, and without it when the switch is off', async () => {
+    const { handleSend } = await import('../../src/addin/flows/send-flow.js');
+    const { composeItem, fakeEvent } = await import('./fake-host.js');
+    for (const [remindDays, expected] of [[4, 4], [null, undefined]] as const) {
+      const host = new FakeHost(composeItem({}));
+      host.sessionData.set(STATE_KEY, JSON.stringify({ log: false, track: true, trackingId: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', pixel: 'append', remindDays }));
+      const api = fakeApi();
+      await handleSend({ host, api, settings: DEFAULT_SETTINGS }, fakeEvent().event);
+      expect(api.state.registered).toHaveLength(1);
+      expect(api.state.registered[0].remindAfterDays).toBe(expected);
+    }
+  });
+});
