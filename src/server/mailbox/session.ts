@@ -107,7 +107,12 @@ export class SyncSession {
     const db = this.deps.database.db;
     const user = await getUser(db, this.row.account_id, this.row.user_id);
     if (!user) throw new Error('the user was removed');
-    const secret = this.deps.box.open(this.row.secret);
+    let secret: string;
+    try {
+      secret = this.deps.box.open(this.row.secret);
+    } catch {
+      throw new Error('the stored password cannot be decrypted (was SECRET_KEY changed?); connect the mailbox again');
+    }
     const address = await publicAddress(this.row.host, this.deps.timing.allowPrivate);
     const client = imapClient({ ...this.row, address, port: Number(this.row.port), secret }, { tlsCa: this.deps.timing.tlsCa, timeoutMs: this.deps.timing.timeout });
     this.client = client;
