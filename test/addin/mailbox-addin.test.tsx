@@ -131,6 +131,16 @@ describe('the feed', () => {
   });
 });
 
+describe('the read pane', () => {
+  it('counts replies in the headline and lists them', async () => {
+    const { trackedHeadline, eventLine } = await import('../../src/addin/helpers/labels.js');
+    expect(trackedHeadline({ opens: 1, clicks: 0, replies: 2 })).toBe('Tracked · opened once · 2 replies');
+    expect(trackedHeadline({ opens: 0, clicks: 0 })).toBe('Tracked · not opened yet');
+    expect(eventLine({ id: 'r', type: 'REPLY', at: '', who: 'Bob Stone', verdict: 'HUMAN', counted: true, reasons: [], inferred: false })).toBe('Bob Stone replied');
+    expect(eventLine({ id: 'o', type: 'OPEN', at: '', who: 'Bob Stone', verdict: 'HUMAN', counted: true, reasons: ['reply received'], inferred: true })).toBe('Bob Stone opened (inferred from a reply)');
+  });
+});
+
 describe('sending with Remind me if no reply', () => {
   it('registers the tracked email with remindAfterDays, and without it when the switch is off', async () => {
     const { handleSend } = await import('../../src/addin/flows/send-flow.js');

@@ -13,10 +13,11 @@ export const VERDICT_LABEL: Record<Verdict, string> = {
 const times = (n: number, one: string, many: string) => (n === 1 ? one : `${n} ${many}`);
 
 /** "Tracked · opened 3 times · clicked 1 link" */
-export function trackedHeadline(v: Pick<TrackedEmailView, 'opens' | 'clicks'>): string {
+export function trackedHeadline(v: Pick<TrackedEmailView, 'opens' | 'clicks' | 'replies'>): string {
   const opened = v.opens === 0 ? 'not opened yet' : `opened ${times(v.opens, 'once', 'times')}`;
   const clicked = v.clicks === 0 ? null : `clicked ${v.clicks} ${v.clicks === 1 ? 'link' : 'links'}`;
-  return ['Tracked', opened, clicked].filter(Boolean).join(' · ');
+  const replied = v.replies ? `${v.replies} ${v.replies === 1 ? 'reply' : 'replies'}` : null;
+  return ['Tracked', opened, clicked, replied].filter(Boolean).join(' · ');
 }
 
 /** A URL without its scheme and trailing slash, the way the feed shows it. */
