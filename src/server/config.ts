@@ -40,6 +40,10 @@ export interface Config {
   hitsInMemory: number;
   /** Webhooks and channel posts (docs/product.md, Webhooks). */
   webhooks: WebhookConfig;
+  /** Connected mailboxes (IMAP) and follow-up reminders. */
+  mailbox: MailboxTiming;
+  /** 32 bytes (hex or base64) that encrypt stored mailbox secrets; unset: one generated and kept in the database. */
+  secretKey: Buffer | undefined;
 }
 
 /** How webhooks are sent (times in milliseconds). */
@@ -64,6 +68,28 @@ export interface WebhookConfig {
   digestHour: number;
   digestFrom: string;
   digestCheck: number;
+}
+
+/** Connected-mailbox sync and reminders (all in milliseconds). */
+export interface MailboxTiming {
+  /** How far back the first connection logs sent mail. */
+  backfill: number;
+  /** How often a folder is checked when the server has no IDLE (and the inbox, which is not idled on). */
+  poll: number;
+  /** A syncing process's claim; a dead one's mailboxes are taken over after this. */
+  lease: number;
+  retryBase: number;
+  retryMax: number;
+  /** How often due reminders are looked for. */
+  reminderCheck: number;
+  /** Added to the clock reminders use (tests move time forward; 0 in production). */
+  clockOffset: number;
+  /** A server silent this long (or a sync pass taking this long) ends the session, retried with back-off. */
+  timeout: number;
+  /** Allow mail servers on loopback and private addresses (off: a user could make the server probe the internal network). */
+  allowPrivate: boolean;
+  /** PEM file of extra certificate authorities trusted for IMAP TLS (a private CA); unset: the system's. */
+  tlsCa: string | undefined;
 }
 
 /** How the outbound queue retries (all in milliseconds). */
@@ -203,6 +229,19 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       digestFrom: read('DIGEST_FROM') ?? `Mailbeacon <digest@${new URL(baseUrl('PUBLIC_URL', ['http:', 'https:'], `http://localhost:${httpPort}`)).hostname}>`,
       digestCheck: duration('DIGEST_CHECK', 5 * 60_000),
     },
+    mailbox: {
+      backfill: duration('MAILBOX_BACKFILL', 7 * 86_400_000),
+      poll: duration('MAILBOX_POLL', 5_000),
+      lease: duration('MAILBOX_LEASE', 60_000),
+      retryBase: duration('MAILBOX_RETRY_BASE', 30_000),
+      retryMax: duration('MAILBOX_RETRY_MAX', 30 * 60_000),
+      reminderCheck: duration('REMINDER_CHECK', 60_000),
+      clockOffset: duration('REMINDER_CLOCK_OFFSET', 0),
+      timeout: duration('MAILBOX_TIMEOUT', 120_000),
+      allowPrivate: parseBool('MAILBOX_ALLOW_PRIVATE', read('MAILBOX_ALLOW_PRIVATE'), false),
+      tlsCa: read('MAILBOX_TLS_CA') && path.resolve(cwd, read('MAILBOX_TLS_CA')!),
+    },
+    secretKey: parseSecretKey(read('SECRET_KEY')),
   };
 }
 
@@ -237,6 +276,14 @@ export function parseDuration(v: string): number | undefined {
   if (!m) return undefined;
   const ms = Number(m[1]) * UNITS[m[2]];
   return ms > 0 ? Math.round(ms) : undefined;
+}
+
+/** SECRET_KEY: 32 bytes as 64 hex digits or base64. */
+function parseSecretKey(v: string | undefined): Buffer | undefined {
+  if (v === undefined) return undefined;
+  const key = /^[0-9a-fA-F]{64}$/.test(v) ? Buffer.from(v, 'hex') : Buffer.from(v, 'base64');
+  if (key.length !== 32) throw new ConfigError('SECRET_KEY', '32 bytes as 64 hex digits or base64 (e.g. `openssl rand -hex 32`)', '***');
+  return key;
 }
 
 /** Error messages and logs may show a URL, never the password inside it. */

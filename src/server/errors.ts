@@ -11,7 +11,9 @@ export type Category =
   | 'RATE_LIMITS'
   | 'CONFLICT'
   | 'INTERNAL_ERROR'
-  | 'SERVICE_UNAVAILABLE';
+  | 'SERVICE_UNAVAILABLE'
+  // the connected mailbox's server refused the login (docs/product.md, Connected mailbox)
+  | 'MAILBOX_LOGIN_FAILED';
 
 export interface ErrorDetail {
   message: string;

@@ -40,6 +40,9 @@ import { ErasedAddresses } from './lifecycle/erased.js';
 import { RetentionSweeper } from './lifecycle/retention.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { DigestScheduler } from './webhooks/digest.js';
+import { SecretBox } from './mailbox/secret-box.js';
+import { MailboxSyncer } from './mailbox/syncer.js';
+import { ReminderSweeper } from './mailbox/reminders.js';
 
 export interface Service {
   http: FastifyInstance;
@@ -94,6 +97,13 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   await recorder.start();
   const erased = await ErasedAddresses.load(database.db);
   const acceptor = makeAcceptor(database, config.queue, worker, erased);
+  // Connected mailboxes sync in this process (IMAP waits on sockets; logging, the recorder and the
+  // notifier are here); reminders are swept here too.
+  const mailboxLogger = logger.child({ component: 'mailbox' });
+  const box = await SecretBox.load(database.db, config.secretKey);
+  const published = (items: Parameters<typeof notifier.published>[0]) => notifier.published(items);
+  const syncer = new MailboxSyncer({ database, box, timing: config.mailbox, logger: mailboxLogger, inferOpen: (o) => recorder.inferOpen(o), published });
+  const reminders = new ReminderSweeper({ database, logger: mailboxLogger, everyMs: config.mailbox.reminderCheck, now: () => Date.now() + config.mailbox.clockOffset, published });
 
   const hostname = os.hostname();
   const proxyProtocol = config.smtpProxyProtocol;
@@ -117,7 +127,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   webhooks.start();
   const digests = new DigestScheduler({ database, acceptor, config: config.webhooks, publicUrl: config.publicUrl, logger: logger.child({ component: 'digest' }) });
   digests.start();
-  const app = await buildApp({ config, database, logger, addinDir: ADDIN_DIST, acceptor, sandbox, tracking, recorder, notifier, streams, changes, vapid, erased, webhooks, draining: () => draining });
+  const app = await buildApp({ config, database, logger, addinDir: ADDIN_DIST, acceptor, sandbox, tracking, recorder, notifier, streams, changes, vapid, erased, webhooks, mailboxes: { box, syncer }, draining: () => draining });
   await app.listen({ port: config.port, host: config.host });
   await app.ready();
   const httpsServer = https.createServer({ cert: tls.cert, key: tls.key }, app.handle);
@@ -130,6 +140,8 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const retention = new RetentionSweeper({ database, logger: logger.child({ component: 'retention' }), ...config.retention });
   retention.start();
 
+  syncer.start();
+  reminders.start();
   const ports = { http: config.port, https: config.httpsPort, smtp: smtp[0].port };
   logger.info({ ...ports, database: database.dialect, relay: describeRelay(config), ms: Date.now() - started }, 'mailbeacon is ready');
 
@@ -154,6 +166,8 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       clearInterval(idle);
       await sandbox.close(); // no request is left that could need it
       await digests.stop(); // before the queue stops taking mail
+      reminders.stop();
+      await syncer.stop(); // leases released: another process takes the mailboxes over at once
       // Everything accepted and every hit answered is stored by now; relays in flight finish.
       await retention.stop();
       await recorder.stop();

@@ -50,6 +50,10 @@ export interface UserSettings {
   pixelPosition: PixelPosition;
   /** Personal notification channels (Slack, Teams, a daily email digest). */
   channels: NotificationChannels;
+  /** Connected mailbox: a reply to logged or tracked mail is logged too. */
+  logReplies: boolean;
+  /** Days after which a tracked email with no reply reminds the user; null = off. */
+  defaultRemindDays: number | null;
 }
 
 /** PUT /api/v1/settings takes any subset; the answer is the whole, saved settings. */
@@ -63,6 +67,8 @@ export const DEFAULT_SETTINGS: UserSettings = {
   blockedIps: [],
   pixelPosition: 'bottom',
   channels: { slackWebhookUrl: null, teamsWebhookUrl: null, emailDigest: 'off' },
+  logReplies: true,
+  defaultRemindDays: null,
 };
 
 // ---- contacts and timeline -------------------------------------------------------------------
@@ -96,7 +102,8 @@ export type ContactUpdate = Omit<Partial<ContactCreate>, 'email'>;
 
 /** GET /api/v1/contacts?email= answers a Page<Contact> (empty when unknown). */
 
-export type TimelineEntryType = 'LOGGED_EMAIL' | 'SENT_EMAIL' | 'OPEN' | 'CLICK';
+/** REPLY: the contact replied to the user's logged or tracked mail (connected mailbox). */
+export type TimelineEntryType = 'LOGGED_EMAIL' | 'SENT_EMAIL' | 'OPEN' | 'CLICK' | 'REPLY';
 
 export interface AttachmentRef {
   id: string;
@@ -165,6 +172,8 @@ export interface TrackedEmailInput {
   /** false: only rewrite links (the pixel was placed with appendOnSendAsync). Default true. */
   placePixel?: boolean;
   pixelPosition?: PixelPosition;
+  /** Remind the sender when nobody replied after this many days (1–365); null/absent = no reminder. */
+  remindAfterDays?: number | null;
 }
 
 export interface LinkSummary {
@@ -191,7 +200,8 @@ export type Verdict = 'HUMAN' | 'MAIL_PROXY' | 'PRIVACY_PREFETCH' | 'SCANNER' | 
 
 export interface EngagementEvent {
   id: string;
-  type: 'OPEN' | 'CLICK';
+  /** REPLY: a reply noticed in the connected mailbox. */
+  type: 'OPEN' | 'CLICK' | 'REPLY';
   at: string;
   /** Contact name or address, or "Someone" for a shared pixel or an anonymous contact. */
   who: string;
@@ -214,6 +224,10 @@ export interface TrackedEmailView {
   opens: number;
   uniqueOpens: number;
   clicks: number;
+  /** Replies noticed in the connected mailbox (always sent by the server; optional for older ones). */
+  replies?: number;
+  /** The follow-up reminder asked for, if any. */
+  remindAfterDays?: number;
   events: EngagementEvent[];
 }
 
@@ -222,7 +236,8 @@ export interface TrackedEmailView {
 /** One counted open or click of the user's mail: an SSE `data:` line and an item of the history. */
 export interface NotificationItem {
   id: string;
-  type: 'OPEN' | 'CLICK';
+  /** REPLY and REMINDER come from the connected mailbox (docs/product.md, Connected mailbox). */
+  type: 'OPEN' | 'CLICK' | 'REPLY' | 'REMINDER';
   who: string;
   subject: string;
   url?: string;
@@ -532,4 +547,35 @@ export interface NewAccessToken {
 export interface DialogSignIn {
   backendUrl: string;
   accessToken: string;
+}
+
+// ---- connected mailbox (PUT/GET/DELETE /api/v1/mailbox) -------------------------------------
+
+export type MailboxSecurity = 'tls' | 'starttls';
+
+/** PUT /api/v1/mailbox: logs in first; `password` (or app password) or `accessToken` (XOAUTH2). */
+export interface MailboxInput {
+  host: string;
+  port: number;
+  security: MailboxSecurity;
+  username: string;
+  password?: string;
+  accessToken?: string;
+  sentFolder?: string;
+  inboxFolder?: string;
+}
+
+export type MailboxStatus = 'CONNECTED' | 'CONNECTING' | 'ERROR';
+
+/** GET /api/v1/mailbox (never the secret). */
+export interface MailboxView {
+  host: string;
+  port: number;
+  security: MailboxSecurity;
+  username: string;
+  status: MailboxStatus;
+  lastError?: string;
+  lastSyncAt?: string;
+  sentFolder: string;
+  inboxFolder: string;
 }

@@ -73,7 +73,9 @@ export type EmailEventType =
   | 'OPEN'
   | 'CLICK'
   | 'SPAMREPORT'
-  | 'STATUSCHANGE';
+  | 'STATUSCHANGE'
+  // a reply noticed in the connected mailbox
+  | 'REPLY';
 
 /** An event of the Email Events API (`/email/public/v1/events`). */
 export interface EmailEvent {

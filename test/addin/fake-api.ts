@@ -12,6 +12,7 @@ import {
   type TrackedEmailInput,
   type TrackedEmailView,
   type UserSettings,
+  type MailboxView,
 } from '../../src/shared/api.js';
 
 export type Mode = 'up' | 'down' | 'slow' | 'error';
@@ -20,6 +21,8 @@ export interface FakeApiState {
   mode: Mode;
   slowMs: number;
   settings: UserSettings;
+  /** The connected mailbox, if any. */
+  mailbox?: MailboxView | null;
   contacts: Contact[];
   templates: Template[];
   timeline: Record<string, TimelineEntry[]>;
@@ -94,6 +97,17 @@ export function fakeApi(over: Partial<FakeApiState> = {}): MailbeaconApi & { sta
     backendUrl: 'https://mb.example.test',
     me: () => answer('me', () => ({ user: { id: 'u1', email: 'me@mailbeacon.test', name: 'Me', createdAt: '2026-01-01T00:00:00Z' }, account: { id: 'a1', name: 'default' } })),
     getSettings: () => answer('getSettings', () => structuredClone(state.settings)),
+    getMailbox: () => answer('getMailbox', () => (state.mailbox ? structuredClone(state.mailbox) : null)),
+    connectMailbox: (input) =>
+      answer('connectMailbox', () => {
+        if (input.password === 'wrong') throw new ApiError('The mail server did not let us in: Authentication failed.', 'http', 422);
+        state.mailbox = { host: input.host, port: input.port, security: input.security, username: input.username, status: 'CONNECTING', sentFolder: 'Sent', inboxFolder: 'INBOX' };
+        return structuredClone(state.mailbox);
+      }),
+    disconnectMailbox: () =>
+      answer('disconnectMailbox', () => {
+        state.mailbox = null;
+      }),
     updateSettings: (u) =>
       answer('updateSettings', () => {
         state.settings = { ...state.settings, ...u, notifications: { ...state.settings.notifications, ...u.notifications }, channels: { ...state.settings.channels, ...u.channels } };

@@ -295,6 +295,30 @@ const SPECS: Record<RouteKey, Spec> = {
     },
   },
   'GET /api/v1/push/key': { write: false },
+  // The connected mailbox: a well-formed body logs in to 127.0.0.1:9 (nothing listens), so even
+  // that is refused (422) and saves nothing.
+  'GET /api/v1/mailbox': { write: false },
+  'PUT /api/v1/mailbox': {
+    write: true,
+    body: {
+      spec: {
+        closed: true,
+        fields: {
+          host: str({ req: true, min: 1, max: 253 }),
+          port: { t: 'int', req: true, min: 1 },
+          security: { t: 'enum', values: ['tls', 'starttls'] },
+          username: str({ req: true, min: 1, max: 320 }),
+          password: str({ min: 1, max: 1024 }),
+          accessToken: str({ min: 1, max: 8192 }),
+          sentFolder: str({ min: 1, max: 500 }),
+          inboxFolder: str({ min: 1, max: 500 }),
+        },
+      },
+      valid: () => ({ host: '127.0.0.1', port: 9, security: 'tls', username: 'fuzz@mycorp.test', password: 'x' }),
+    },
+  },
+  // No mailbox is connected: whatever comes with it, 404.
+  'DELETE /api/v1/mailbox': { write: true, bodies: () => anyBody },
   'POST /api/v1/push/subscriptions': {
     write: true,
     body: {

@@ -94,6 +94,11 @@ const CASES: Record<RouteKey, Case> = {
   'POST /api/v1/domains': { kind: 'write' },
   'GET /api/v1/domains/:domain': { kind: 'id', ids: (o) => [{ domain: o.domain }], mine: (s) => ({ domain: s.domain }) },
   'DELETE /api/v1/domains/:domain': { kind: 'id', ids: (o) => [{ domain: o.domain }] },
+  // The caller's own connected mailbox, by who is asking (no id to swap): 404 until one is connected;
+  // test/mailbox/mailbox.test.ts covers them.
+  'GET /api/v1/mailbox': { kind: 'write' },
+  'PUT /api/v1/mailbox': { kind: 'write' },
+  'DELETE /api/v1/mailbox': { kind: 'write' },
   'GET /email/public/v1/campaigns/:campaignId': {
     kind: 'id',
     ids: (o) => [{ campaignId: o.smtpToken.campaignId }, { campaignId: o.template.campaignId }],

@@ -1,7 +1,7 @@
 // The Email tab while writing: This email (Log/Track), Recipients, Templates (docs/product.md §7).
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { LinkSummary } from '../../shared/api.js';
-import { ensureComposeState, setLog, setTrack, type ComposeDeps } from '../flows/compose-flow.js';
+import { ensureComposeState, setLog, setRemind, setTrack, type ComposeDeps } from '../flows/compose-flow.js';
 import type { ComposeState } from '../models/item-state.js';
 import { uniqueRecipients } from '../helpers/recipients.js';
 import { trackingSummary } from '../helpers/summary.js';
@@ -43,6 +43,7 @@ function useComposeState(deps: ComposeDeps) {
     busy,
     onLog: (on: boolean) => state && change((s) => setLog(deps, s, on), { ...state, log: on }),
     onTrack: (on: boolean) => state && change((s) => setTrack(deps, s, on), { ...state, track: on }),
+    onRemind: (on: boolean) => state && change((s) => setRemind(deps, s, on), { ...state, remindDays: on ? (deps.settings.defaultRemindDays ?? 3) : null }),
   };
 }
 
@@ -66,7 +67,7 @@ export function ComposePane() {
   const { host, api, settings } = useServices();
   const s = usePaneStyles();
   const deps = useMemo(() => ({ host, api, settings }), [host, api, settings]);
-  const { state, busy, onLog, onTrack } = useComposeState(deps);
+  const { state, busy, onLog, onTrack, onRemind } = useComposeState(deps);
   const recipients = usePoll(() => host.getRecipients(), POLL_MS, sameJson);
   const body = usePoll(
     async () => {
@@ -83,7 +84,7 @@ export function ComposePane() {
   return (
     <div className={s.stack}>
       <UnreachableBar compose />
-      <ThisEmailCard state={state} busy={busy} summary={summary} onLog={onLog} onTrack={onTrack} />
+      <ThisEmailCard state={state} busy={busy} summary={summary} onLog={onLog} onTrack={onTrack} onRemind={onRemind} />
       <RecipientList recipients={people} />
       <TemplatePicker recipient={people[0]} />
     </div>

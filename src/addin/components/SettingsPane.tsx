@@ -9,6 +9,7 @@ import { useServices } from '../hooks/services.js';
 import { usePaneStyles } from '../../ui/components/styles.js';
 import { TagListInput } from './TagListInput.js';
 import { ChannelUrlField } from './ChannelUrlField.js';
+import { MailboxSettings } from './MailboxSettings.js';
 
 const merged = (s: UserSettings, u: UserSettingsUpdate): UserSettings =>
   effectiveSettings({ ...s, ...u, notifications: { ...s.notifications, ...u.notifications }, channels: { ...s.channels, ...u.channels } });
@@ -110,6 +111,8 @@ export function SettingsPane() {
         validate={ipProblem}
         onChange={(blockedIps) => save({ blockedIps })}
       />
+      <hr className={s.rule} />
+      <MailboxSettings save={save} />
       <hr className={s.rule} />
       <section className={s.section} aria-labelledby="mb-pixel">
         <Subtitle2 as="h2" id="mb-pixel" className={s.heading}>

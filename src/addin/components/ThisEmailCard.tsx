@@ -16,9 +16,10 @@ interface Props {
   summary: string[];
   onLog(on: boolean): void;
   onTrack(on: boolean): void;
+  onRemind?(on: boolean): void;
 }
 
-export function ThisEmailCard({ state, busy, summary, onLog, onTrack }: Props) {
+export function ThisEmailCard({ state, busy, summary, onLog, onTrack, onRemind }: Props) {
   const s = usePaneStyles();
   const c = useStyles();
   const disabled = !state || busy;
@@ -40,6 +41,22 @@ export function ThisEmailCard({ state, busy, summary, onLog, onTrack }: Props) {
             Notify me when it's opened or a link is clicked
           </Caption1>
         </div>
+        {onRemind && (
+          <div className={c.option}>
+            <Switch
+              label="Remind me if no reply"
+              checked={!!state?.remindDays}
+              disabled={disabled || !state?.track}
+              aria-describedby="mb-remind-hint"
+              onChange={(_, d) => onRemind(d.checked)}
+            />
+            <Caption1 block id="mb-remind-hint" className={c.hint}>
+              {state?.track
+                ? `A reminder if nobody replies within ${state?.remindDays ?? 'a few'} day${state?.remindDays === 1 ? '' : 's'} (needs a connected mailbox to see replies)`
+                : 'Turn on Track to be reminded'}
+            </Caption1>
+          </div>
+        )}
         {summary.map((line) => (
           <Caption1 key={line} block>
             {line}

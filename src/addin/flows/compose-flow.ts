@@ -5,7 +5,7 @@ import type { UserSettings } from '../../shared/api.js';
 import type { MailbeaconApi } from '../../ui/api/client.js';
 import type { OfficeHost } from '../office/host.js';
 import { Email } from '../models/email.js';
-import { TRACKING_HEADER, newTrackingId } from '../helpers/ids.js';
+import { MAILBEACON_ID_HEADER, TRACKING_HEADER, newTrackingId } from '../helpers/ids.js';
 import { readState, writeState, type ComposeState, type PixelPlace } from '../models/item-state.js';
 
 export interface ComposeDeps {
@@ -17,7 +17,7 @@ export interface ComposeDeps {
 }
 
 export function defaultState(settings: UserSettings, trackingId: string): ComposeState {
-  return { log: settings.defaultLog, track: settings.defaultTrack, trackingId, pixel: null };
+  return { log: settings.defaultLog, track: settings.defaultTrack, trackingId, pixel: null, ...(settings.defaultRemindDays ? { remindDays: settings.defaultRemindDays } : {}) };
 }
 
 /** OnNewMessageCompose: the user's defaults, a fresh tracking id, the header, and the pixel. */
@@ -25,6 +25,8 @@ export async function startCompose(deps: ComposeDeps): Promise<ComposeState> {
   const state = defaultState(deps.settings, (deps.newId ?? newTrackingId)());
   // The header lets the read pane recognise the sent item; a failure only costs that convenience.
   await deps.host.setInternetHeader(TRACKING_HEADER, state.trackingId).catch(() => undefined);
+  // The connected mailbox's sync recognises the sent copy by this stamp (Mailbox 1.8).
+  if (deps.host.isSetSupported('Mailbox', '1.8')) await deps.host.setInternetHeader(MAILBEACON_ID_HEADER, state.trackingId).catch(() => undefined);
   if (state.track) state.pixel = await placePixel(deps, state.trackingId);
   await writeState(deps.host, state);
   return state;
@@ -60,6 +62,15 @@ export async function setTrack(deps: ComposeDeps, state: ComposeState, on: boole
   await writeState(deps.host, next);
   return next;
 }
+
+/** Remind me if no reply: on uses the user's default number of days (3 when they chose none). */
+export async function setRemind(deps: ComposeDeps, state: ComposeState, on: boolean): Promise<ComposeState> {
+  const next = { ...state, remindDays: on ? (deps.settings.defaultRemindDays ?? DEFAULT_REMIND_DAYS) : null };
+  await writeState(deps.host, next);
+  return next;
+}
+
+export const DEFAULT_REMIND_DAYS = 3;
 
 export async function setLog(deps: ComposeDeps, state: ComposeState, on: boolean): Promise<ComposeState> {
   const next = { ...state, log: on };

@@ -104,7 +104,7 @@ async function trackLinks(deps: SendDeps, state: ComposeState, snapshot: EmailSn
   // Plain-text mail is not tracked (docs/product.md §5).
   if (snapshot.bodyType !== 'html') return 'skipped';
   const needsPixel = state.pixel === null;
-  const input = Email.trackedInput(snapshot, state.trackingId, snapshot.html, needsPixel, deps.settings.pixelPosition);
+  const input = { ...Email.trackedInput(snapshot, state.trackingId, snapshot.html, needsPixel, deps.settings.pixelPosition), ...(state.remindDays ? { remindAfterDays: state.remindDays } : {}) };
   const result = await deps.api!.registerTracked(input);
   if (isLate()) return 'failed';
   // The body is rewritten only when something changed: setAsync at send time can drop quoted inline

@@ -3,6 +3,10 @@
 /** Set on every draft so the read pane (and the backend) can recognise our own tracked mail. */
 export const TRACKING_HEADER = 'X-Mailbeacon-Tracking-Id';
 
+/** The stamp a connected mailbox's sync reads on the sent copy, so mail the add-in logged is not logged
+ *  twice (internetHeaders needs Mailbox 1.8; without it the backend matches by Message-ID). */
+export const MAILBEACON_ID_HEADER = 'X-Mailbeacon-Id';
+
 export function newTrackingId(): string {
   const c = globalThis.crypto as Crypto | undefined;
   if (c?.randomUUID) return c.randomUUID();

@@ -11,6 +11,8 @@ export interface ComposeState {
   trackingId: string;
   /** Where the pixel was placed with append/prependOnSendAsync; null = not placed (yet). */
   pixel: PixelPlace | null;
+  /** Remind me if no reply: after this many days; null/absent = no reminder. */
+  remindDays?: number | null;
 }
 
 export const STATE_KEY = 'mailbeacon.state';
@@ -20,7 +22,8 @@ function parse(raw: string | null): ComposeState | null {
   try {
     const s = JSON.parse(raw) as Partial<ComposeState>;
     if (typeof s.trackingId !== 'string' || typeof s.log !== 'boolean' || typeof s.track !== 'boolean') return null;
-    return { log: s.log, track: s.track, trackingId: s.trackingId, pixel: s.pixel === 'append' || s.pixel === 'prepend' ? s.pixel : null };
+    const remind = typeof s.remindDays === 'number' && s.remindDays >= 1 ? { remindDays: Math.floor(s.remindDays) } : {};
+    return { log: s.log, track: s.track, trackingId: s.trackingId, pixel: s.pixel === 'append' || s.pixel === 'prepend' ? s.pixel : null, ...remind };
   } catch {
     return null;
   }

@@ -244,6 +244,11 @@ export interface TrackedEmailsTable {
   self_view_at: number | null;
   created_at: number;
   updated_at: number;
+  /** Follow-up reminder (migration 0011): due time, days asked for, first reply, sweeper's claim. */
+  remind_at: Generated<number | null>;
+  remind_after_days: Generated<number | null>;
+  replied_at: Generated<number | null>;
+  reminder_lease: Generated<number | null>;
 }
 
 export interface NotificationsTable {
@@ -252,7 +257,7 @@ export interface NotificationsTable {
   account_id: string;
   user_id: string;
   event_id: string;
-  type: 'OPEN' | 'CLICK';
+  type: 'OPEN' | 'CLICK' | 'REPLY' | 'REMINDER';
   who: string;
   subject: string;
   url: string | null;
@@ -361,6 +366,38 @@ export interface LeasesTable {
   until: number;
 }
 
+/** A user's connected IMAP mailbox (migration 0011). */
+export interface MailboxesTable {
+  user_id: string;
+  account_id: string;
+  host: string;
+  port: number;
+  security: 'tls' | 'starttls';
+  username: string;
+  auth: 'password' | 'xoauth2';
+  secret: string;
+  sent_folder: string;
+  inbox_folder: string;
+  status: 'CONNECTED' | 'CONNECTING' | 'ERROR';
+  last_error: string | null;
+  last_sync_at: number | null;
+  failures: Generated<number>;
+  retry_at: Generated<number>;
+  lease_owner: string | null;
+  lease_until: number | null;
+  generation: Generated<number>;
+  connected_at: number;
+}
+
+/** Sync state of one folder of a connected mailbox. */
+export interface MailboxFoldersTable {
+  user_id: string;
+  account_id: string;
+  role: 'sent' | 'inbox';
+  uidvalidity: string;
+  last_uid: number;
+}
+
 export interface Schema {
   accounts: AccountsTable;
   users: UsersTable;
@@ -399,6 +436,9 @@ export interface Schema {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   channel_digests: ChannelDigestsTable;
+  // connected mailbox (0011_mailbox)
+  mailboxes: MailboxesTable;
+  mailbox_folders: MailboxFoldersTable;
 }
 
 // ---- webhooks (0010_webhooks) ----

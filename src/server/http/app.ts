@@ -40,6 +40,7 @@ import sessions from './routes/sessions.js';
 import accessTokens from './routes/access-tokens.js';
 import account from './routes/account.js';
 import webApp from './routes/web-app.js';
+import mailbox from './routes/mailbox.js';
 import type { Acceptor } from '../queue/accept.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { TrackingUrls } from '../tracking/tracking-urls.js';
@@ -48,6 +49,8 @@ import type { Notifier } from '../notify/notifier.js';
 import type { StreamGuard } from '../notify/stream-guard.js';
 import type { ChangeFeed } from '../notify/changes.js';
 import type { VapidKeys } from '../notify/vapid.js';
+import type { MailboxSyncer } from '../mailbox/syncer.js';
+import type { SecretBox } from '../mailbox/secret-box.js';
 
 export interface AppContext {
   config: Config;
@@ -70,6 +73,8 @@ export interface AppContext {
   erased: ErasedAddresses;
   /** Sends the webhook outbox; woken when a route queued something. */
   webhooks?: { wake(): void };
+  /** Connected mailboxes: the secrets' encryption and this process's sync (told when one is saved). */
+  mailboxes: { box: SecretBox; syncer: MailboxSyncer };
   /** True once shutdown has begun. */
   draining: () => boolean;
 }
@@ -167,6 +172,7 @@ export async function buildApp(ctx: AppContext): Promise<App> {
     await api.register(sessions, ctx);
     await api.register(accessTokens, ctx);
     await api.register(account, ctx);
+    await api.register(mailbox, ctx);
   }, ctx);
   return Object.assign(app as unknown as FastifyInstance, { handle: guardedListener(tracker, secured((req, res) => app.routing(req, res)), ctx.logger as FastifyBaseLogger) });
 }

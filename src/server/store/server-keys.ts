@@ -4,7 +4,7 @@
 import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
 
-export type ServerKeyName = 'tracking_keys' | 'vapid' | 'erasure_key';
+export type ServerKeyName = 'tracking_keys' | 'vapid' | 'erasure_key' | 'mailbox_secret_key';
 
 /**
  * The stored value of key `name`, storing `candidate` first if there is none. Concurrent first starts

@@ -29,7 +29,7 @@ interface Keyed {
 
 type LoggedRow = Keyed & { kind: 'LOGGED_EMAIL'; subject: string; from: string; to: string; cc: string; text: string; html: string };
 type SentRow = Keyed & { kind: 'SENT_EMAIL'; subject: string | null; campaignId: number | null; status: string | null; templateId: number | null };
-type EngagementRow = Keyed & { kind: 'OPEN' | 'CLICK'; subject: string | null; filtered: number; details: string; trackedEmailId: string | null };
+type EngagementRow = Keyed & { kind: 'OPEN' | 'CLICK' | 'REPLY'; subject: string | null; filtered: number; details: string; trackedEmailId: string | null };
 type Row = LoggedRow | SentRow | EngagementRow;
 
 /** Newest first: by time, then kind, then id, all descending. */
@@ -60,6 +60,7 @@ const SUMMARY: Record<TimelineEntryType, string> = {
   SENT_EMAIL: 'Received an email',
   OPEN: 'Opened your email',
   CLICK: 'Clicked a link in your email',
+  REPLY: 'Replied to your email',
 };
 
 // ---- cursor conditions ------------------------------------------------------------------------
@@ -137,9 +138,11 @@ async function engagementRows(db: Kysely<Schema>, accountId: string, email: stri
     .leftJoin('tracked_emails as t', (j) => j.onRef('t.id', '=', 'e.tracked_email_id').onRef('t.account_id', '=', 'e.account_id'))
     .leftJoin('deliveries as d', (j) => j.onRef('d.id', '=', 'e.delivery_id').onRef('d.account_id', '=', 'e.account_id'))
     .leftJoin('messages as m', (j) => j.onRef('m.id', '=', 'd.message_id').onRef('m.account_id', '=', 'd.account_id'))
-    .select(['e.id', 'e.type', 'e.created', 'e.filtered', 'e.details', 'e.tracked_email_id', sql<string | null>`coalesce(t.subject, m.subject)`.as('subject')])
+    // A reply to logged (untracked) mail names the logged email as its copy.
+    .leftJoin('logged_emails as l', (j) => j.onRef('l.id', '=', 'e.sent_by_id').onRef('l.account_id', '=', 'e.account_id'))
+    .select(['e.id', 'e.type', 'e.created', 'e.filtered', 'e.details', 'e.tracked_email_id', sql<string | null>`coalesce(t.subject, m.subject, l.subject)`.as('subject')])
     .where('e.account_id', '=', accountId)
-    .where('e.type', 'in', ['OPEN', 'CLICK'])
+    .where('e.type', 'in', ['OPEN', 'CLICK', 'REPLY'])
     .where('e.recipient', 'in', [email, ''])
     .where((eb) => eb.or([eb('e.recipient', '=', email), eb.and([eb('t.id', 'is not', null), sql<boolean>`lower(t.recipients) like ${pattern} escape '!'`])]));
   if (query.countedOnly) q = q.where('e.filtered', '=', 0);
@@ -147,7 +150,7 @@ async function engagementRows(db: Kysely<Schema>, accountId: string, email: stri
   if (after) q = q.where((eb) => afterKindColumn(eb, 'e.created', 'e.type', 'e.id', after));
   const rows = await q.orderBy('e.created', 'desc').orderBy('e.type', 'desc').orderBy('e.id', 'desc').limit(n).execute();
   return rows.map((r) => ({
-    kind: r.type as 'OPEN' | 'CLICK',
+    kind: r.type as 'OPEN' | 'CLICK' | 'REPLY',
     id: r.id,
     at: Number(r.created),
     subject: r.subject,

@@ -100,7 +100,7 @@ export async function trackedEmailView(db: Kysely<Schema>, row: TrackedEmailRow)
     .select(['id', 'type', 'recipient', 'created', 'filtered', 'details'])
     .where('account_id', '=', row.account_id)
     .where('tracked_email_id', '=', row.id)
-    .where('type', 'in', ['OPEN', 'CLICK'])
+    .where('type', 'in', ['OPEN', 'CLICK', 'REPLY'])
     .orderBy('created', 'desc')
     .orderBy('seq', 'desc')
     .limit(500)
@@ -108,10 +108,11 @@ export async function trackedEmailView(db: Kysely<Schema>, row: TrackedEmailRow)
   const recipients = JSON.parse(row.recipients) as string[];
   const names = await contactNames(db, row.account_id, recipients);
   const events: EngagementEvent[] = rows.map((r) => {
-    const d = JSON.parse(r.details) as { url?: string; verdict: Verdict; reasons?: string[]; inferred?: boolean };
+    // A REPLY (connected mailbox) is a person by definition.
+    const d = { verdict: 'HUMAN' as Verdict, ...(JSON.parse(r.details) as { url?: string; verdict?: Verdict; reasons?: string[]; inferred?: boolean }) };
     return {
       id: r.id,
-      type: r.type as 'OPEN' | 'CLICK',
+      type: r.type as EngagementEvent['type'],
       at: new Date(Number(r.created)).toISOString(),
       who: r.recipient ? (names.get(r.recipient) ?? r.recipient) : 'Someone',
       ...(d.url ? { url: d.url } : {}),
@@ -133,6 +134,8 @@ export async function trackedEmailView(db: Kysely<Schema>, row: TrackedEmailRow)
     opens: opens.length,
     uniqueOpens: new Set(opens.map((e) => e.who)).size,
     clicks: counted.filter((e) => e.type === 'CLICK').length,
+    replies: counted.filter((e) => e.type === 'REPLY').length,
+    ...(row.remind_after_days !== null ? { remindAfterDays: Number(row.remind_after_days) } : {}),
     events,
   };
 }

@@ -6,6 +6,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Schema, WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from '../db/schema.js';
 import { newId, sortableId } from '../secrets.js';
+import type { StoredNotification } from './notifications.js';
 import { DEFAULT_SETTINGS, type NotificationChannels, type WebhookEventType } from '../../shared/api.js';
 
 export type EndpointRow = Selectable<WebhookEndpointsTable>;
@@ -254,12 +255,20 @@ export async function enqueueEmailEvents(db: Kysely<Schema>, rows: EmailEventRow
 export interface ChannelNotice {
   account_id: string;
   user_id: string;
-  type: 'OPEN' | 'CLICK';
+  type: 'OPEN' | 'CLICK' | 'REPLY' | 'REMINDER';
   who: string;
   subject: string;
   url: string | null;
   email_id: string;
   at: number;
+}
+
+/** What a channel post is recorded as in the delivery history. */
+const CHANNEL_EVENT_TYPE: Record<ChannelNotice['type'], string> = { OPEN: 'email.opened', CLICK: 'email.clicked', REPLY: 'email.replied', REMINDER: 'reminder' };
+
+/** Channel posts for notifications just stored (each carries its owner), in the caller's transaction. */
+export async function enqueueChannelPostsOf(db: Kysely<Schema>, accountId: string, notified: StoredNotification[]): Promise<void> {
+  await enqueueChannelPosts(db, notified.map((n) => ({ account_id: accountId, user_id: n.userId, type: n.type, who: n.who, subject: n.subject, url: n.url ?? null, email_id: n.emailId, at: Date.parse(n.at) })));
 }
 
 /** Queues a post to each Slack/Teams channel the notified reps set up, in the caller's transaction. */
@@ -275,7 +284,7 @@ export async function enqueueChannelPosts(db: Kysely<Schema>, notices: ChannelNo
     const payload = JSON.stringify({ type: n.type, who: n.who, subject: n.subject, url: n.url, emailId: n.email_id, at: n.at });
     for (const [channel, url] of [['slack', c.slackWebhookUrl], ['teams', c.teamsWebhookUrl]] as const) {
       if (!url) continue;
-      out.push({ id: newDeliveryId(), account_id: n.account_id, endpoint_id: `${channel}:${n.user_id}`, channel, target_url: url, event_type: n.type === 'OPEN' ? 'email.opened' : 'email.clicked', payload, status: 'PENDING' as const, attempts: 0, next_attempt_at: now, lease_owner: null, lease_until: null, last_status_code: null, last_error: null, created_at: now, updated_at: now });
+      out.push({ id: newDeliveryId(), account_id: n.account_id, endpoint_id: `${channel}:${n.user_id}`, channel, target_url: url, event_type: CHANNEL_EVENT_TYPE[n.type], payload, status: 'PENDING' as const, attempts: 0, next_attempt_at: now, lease_owner: null, lease_until: null, last_status_code: null, last_error: null, created_at: now, updated_at: now });
     }
   }
   if (out.length) await db.insertInto('webhook_deliveries').values(out).execute();

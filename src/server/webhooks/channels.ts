@@ -5,12 +5,20 @@
 
 /** What the outbox keeps of a notification for a channel post (store/webhooks.ts enqueueChannelPosts). */
 export interface ChannelNotice {
-  type: 'OPEN' | 'CLICK';
+  type: NoticeType;
   who: string;
   subject: string;
   url: string | null;
   emailId: string;
   at: number;
+}
+
+/** The notification types a rep's channels carry (the connected mailbox adds replies and reminders). */
+export type NoticeType = 'OPEN' | 'CLICK' | 'REPLY' | 'REMINDER';
+
+/** "Ann Lee opened …", "… clicked a link in …", "… replied to …", "… has not replied to …". */
+export function noticeVerb(type: NoticeType): string {
+  return { OPEN: 'opened', CLICK: 'clicked a link in', REPLY: 'replied to', REMINDER: 'has not replied to' }[type];
 }
 
 /** Where the rep reads more: the email on the web app's Activity page. */
@@ -19,7 +27,7 @@ export function activityLink(publicUrl: string, n: ChannelNotice): string {
 }
 
 function headline(n: ChannelNotice): { verb: string; subject: string } {
-  return { verb: n.type === 'OPEN' ? 'opened' : 'clicked a link in', subject: n.subject.trim() || '(no subject)' };
+  return { verb: noticeVerb(n.type), subject: n.subject.trim() || '(no subject)' };
 }
 
 // Slack's mrkdwn gives &, < and > a meaning; everything else is shown as written.

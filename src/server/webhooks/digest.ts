@@ -9,14 +9,14 @@ import type { WebhookConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Acceptor } from '../queue/accept.js';
 import { claimDigest, digestSubscribers, lastDigest, notificationsBetween } from '../store/webhooks.js';
-import { activityLink } from './channels.js';
+import { activityLink, type NoticeType, noticeVerb } from './channels.js';
 
 const DAY_MS = 86_400_000;
 /** More lines than this make a digest nobody reads; the rest is counted and linked. */
 const MAX_LINES = 200;
 
 export interface DigestItem {
-  type: 'OPEN' | 'CLICK';
+  type: NoticeType;
   who: string;
   subject: string;
   url: string | null;
@@ -29,17 +29,18 @@ const time = (at: number) => new Date(at).toISOString().slice(0, 16).replace('T'
 
 /** The digest as subject, HTML and text. */
 export function renderDigest(items: DigestItem[], total: number, publicUrl: string): { subject: string; html: string; text: string } {
-  const opens = items.filter((i) => i.type === 'OPEN').length;
-  const clicks = items.length - opens;
+  const of = (type: NoticeType) => items.filter((i) => i.type === type).length;
   const count = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
-  const subject = `Your Mailbeacon digest: ${count(opens, 'open')}, ${count(clicks, 'click')}`;
-  const line = (i: DigestItem) => `${i.who} ${i.type === 'OPEN' ? 'opened' : 'clicked a link in'} "${i.subject || '(no subject)'}"`;
+  // Replies and reminders are named only when there are some (they need a connected mailbox).
+  const extra = [of('REPLY') ? count(of('REPLY'), 'reply').replace('replys', 'replies') : '', of('REMINDER') ? count(of('REMINDER'), 'reminder') : ''].filter(Boolean);
+  const subject = `Your Mailbeacon digest: ${[count(of('OPEN'), 'open'), count(of('CLICK'), 'click'), ...extra].join(', ')}`;
+  const line = (i: DigestItem) => `${i.who} ${noticeVerb(i.type)} "${i.subject || '(no subject)'}"`;
   const more = total > items.length ? `…and ${total - items.length} more on the Activity page: ${publicUrl}/app/activity` : '';
   const text = ['Since your last digest:', '', ...items.map((i) => `- ${time(i.at)}  ${line(i)}${i.url ? ` (${i.url})` : ''}`), ...(more ? ['', more] : []), '', `Activity: ${publicUrl}/app/activity`, 'Turn this digest off in the add-in: Settings → Notification channels.'].join('\n');
   const rows = items
     .map(
       (i) =>
-        `<tr><td style="padding:4px 12px 4px 0;color:#555;white-space:nowrap">${esc(time(i.at))}</td><td style="padding:4px 0"><b>${esc(i.who)}</b> ${i.type === 'OPEN' ? 'opened' : 'clicked a link in'} <a href="${esc(activityLink(publicUrl, i))}">${esc(i.subject || '(no subject)')}</a>${i.url ? `<br><span style="color:#555">${esc(i.url)}</span>` : ''}</td></tr>`,
+        `<tr><td style="padding:4px 12px 4px 0;color:#555;white-space:nowrap">${esc(time(i.at))}</td><td style="padding:4px 0"><b>${esc(i.who)}</b> ${noticeVerb(i.type)} <a href="${esc(activityLink(publicUrl, i))}">${esc(i.subject || '(no subject)')}</a>${i.url ? `<br><span style="color:#555">${esc(i.url)}</span>` : ''}</td></tr>`,
     )
     .join('');
   const html = `<!doctype html><html><body style="font:14px/1.5 -apple-system,Segoe UI,sans-serif;color:#222"><h1 style="font-size:18px">Since your last digest</h1><table role="presentation" style="border-collapse:collapse">${rows}</table>${more ? `<p>${esc(more)}</p>` : ''}<p style="color:#555;font-size:12px">Turn this digest off in the add-in: Settings → Notification channels.</p></body></html>`;

@@ -21,6 +21,8 @@ import type {
   TrackedEmailView,
   UserSettings,
   UserSettingsUpdate,
+  MailboxInput,
+  MailboxView,
 } from '../../shared/api.js';
 import type { SendStatusView, SingleSendInput } from '../../shared/hubspot.js';
 import { encodeMultipart, type FilePart } from '../helpers/multipart.js';
@@ -53,6 +55,11 @@ export interface MailbeaconApi {
   me(): Promise<MeResponse>;
   getSettings(): Promise<UserSettings>;
   updateSettings(update: UserSettingsUpdate): Promise<UserSettings>;
+  /** The connected mailbox (null when none is connected). */
+  getMailbox(): Promise<MailboxView | null>;
+  /** Logs in to the mailbox and saves it; the server's own refusal comes back as the error message. */
+  connectMailbox(input: MailboxInput): Promise<MailboxView>;
+  disconnectMailbox(): Promise<void>;
   /** null when the address is not a contact yet. */
   findContact(email: string): Promise<Contact | null>;
   timeline(contactId: string, after?: string, limit?: number): Promise<Page<TimelineEntry>>;
@@ -128,6 +135,11 @@ export function createApi(config: ApiConfig): MailbeaconApi {
     me: () => get<MeResponse>(routes.me),
     getSettings: () => get<UserSettings>(routes.settings),
     updateSettings: (update) => send<UserSettings>('PUT', routes.settings, update),
+    getMailbox: () => orNull(get<MailboxView>(routes.mailbox)),
+    connectMailbox: (input) => send<MailboxView>('PUT', routes.mailbox, input),
+    disconnectMailbox: async () => {
+      await orNull(request<unknown>({ method: 'DELETE', url: routes.mailbox }));
+    },
     findContact: async (email) => (await get<Page<Contact>>(routes.contacts, { email })).results[0] ?? null,
     timeline: (contactId, after, limit = 20) => get<Page<TimelineEntry>>(routes.timeline(contactId), { after, limit }),
     listTemplates: async () => (await get<{ results: Template[] }>(routes.templates)).results,

@@ -13,6 +13,7 @@ export const routes = {
   trackedEmail: (id: string) => `/api/v1/tracked-emails/${e(id)}`,
   selfView: (id: string) => `/api/v1/tracked-emails/${e(id)}/self-view`,
   loggedEmails: '/api/v1/logged-emails',
+  mailbox: '/api/v1/mailbox',
   notifications: '/api/v1/notifications',
   notificationStream: '/api/v1/notifications/stream',
   pushKey: '/api/v1/push/key',

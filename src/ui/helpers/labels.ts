@@ -13,10 +13,11 @@ export const VERDICT_LABEL: Record<Verdict, string> = {
 const times = (n: number, one: string, many: string) => (n === 1 ? one : `${n} ${many}`);
 
 /** "Tracked · opened 3 times · clicked 1 link" */
-export function trackedHeadline(v: Pick<TrackedEmailView, 'opens' | 'clicks'>): string {
+export function trackedHeadline(v: Pick<TrackedEmailView, 'opens' | 'clicks' | 'replies'>): string {
   const opened = v.opens === 0 ? 'not opened yet' : `opened ${times(v.opens, 'once', 'times')}`;
   const clicked = v.clicks === 0 ? null : `clicked ${v.clicks} ${v.clicks === 1 ? 'link' : 'links'}`;
-  return ['Tracked', opened, clicked].filter(Boolean).join(' · ');
+  const replied = v.replies ? `${v.replies} ${v.replies === 1 ? 'reply' : 'replies'}` : null;
+  return ['Tracked', opened, clicked, replied].filter(Boolean).join(' · ');
 }
 
 /** A URL without its scheme and trailing slash, the way the feed shows it. */
@@ -27,12 +28,15 @@ export function feedLine(n: Pick<NotificationItem, 'who' | 'url' | 'subject'> & 
   const who = n.who || 'Someone';
   if (n.type === 'REPLY') return { lead: `${who} replied to`, subject: n.subject };
   if (n.type === 'CLICK') return { lead: `${who} clicked ${n.url ? shortUrl(n.url) : 'a link'} in`, subject: n.subject };
+  if (n.type === 'REMINDER') return { lead: `No reply yet from ${who}: follow up on`, subject: n.subject };
   return { lead: `${who} opened`, subject: n.subject };
 }
 
 export function eventLine(e: EngagementEvent): string {
+  if (e.type === 'REPLY') return `${e.who} replied`;
   const what = e.type === 'CLICK' ? `clicked ${e.url ? shortUrl(e.url) : 'a link'}` : 'opened';
-  return `${e.who} ${what}${e.inferred ? ' (inferred from a click)' : ''}`;
+  const why = e.reasons.some((r) => /reply/.test(r)) ? ' (inferred from a reply)' : ' (inferred from a click)';
+  return `${e.who} ${what}${e.inferred ? why : ''}`;
 }
 
 export function timelineLine(t: TimelineEntry): string {
@@ -46,6 +50,8 @@ export function timelineLine(t: TimelineEntry): string {
       return `Opened ${subject}`;
     case 'CLICK':
       return `Clicked ${t.engagement?.url ? shortUrl(t.engagement.url) : 'a link'} in ${subject}`;
+    case 'REPLY':
+      return `Replied to ${subject}`;
   }
 }
 

@@ -15,6 +15,8 @@ export type PushState = 'unsupported' | 'denied' | 'off' | 'on';
 export function notificationOptions(n: NotificationItem): { title: string; body: string; tag: string } {
   const who = n.who || 'Someone';
   if (n.type === 'CLICK') return { title: `${who} clicked a link`, body: `${n.url ? shortUrl(n.url) : 'A link'} in ${n.subject}`, tag: n.id };
+  if (n.type === 'REPLY') return { title: `${who} replied`, body: n.subject, tag: n.id };
+  if (n.type === 'REMINDER') return { title: 'Time to follow up', body: `No reply from ${who} to ${n.subject}`, tag: n.id };
   return { title: `${who} opened your email`, body: n.subject, tag: n.id };
 }
 

@@ -12,6 +12,7 @@ import { domainOwner } from './0007_domain_owner.js';
 import { loginThrottle } from './0008_login_throttle.js';
 import { people } from './0009_people.js';
 import { webhooks } from './0010_webhooks.js';
+import { mailbox } from './0011_mailbox.js';
 import { lifecycle } from './0012_lifecycle.js';
 import { app } from './0013_app.js';
 
@@ -28,6 +29,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0008_login_throttle': loginThrottle(t),
     '0009_people': people(t),
     '0010_webhooks': webhooks(t),
+    '0011_mailbox': mailbox(t),
     '0012_lifecycle': lifecycle(t),
     '0013_app': app(),
   };

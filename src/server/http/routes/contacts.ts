@@ -33,7 +33,7 @@ const Name = Type.String({ maxLength: 256 });
 const PropertyName = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$';
 // Null first: with type coercion on, ajv would turn null into "" for a string branch tried before it.
 const LegalBasis = Type.Union([Type.Null(), Type.Enum([...LEGAL_BASES])]);
-const KINDS: TimelineEntryType[] = ['LOGGED_EMAIL', 'SENT_EMAIL', 'OPEN', 'CLICK'];
+const KINDS: TimelineEntryType[] = ['LOGGED_EMAIL', 'SENT_EMAIL', 'OPEN', 'CLICK', 'REPLY'];
 
 async function contactView(db: Kysely<Schema>, c: ContactRow): Promise<Contact> {
   return {

@@ -9,7 +9,7 @@ import { campaignCounters, listEvents, toEmailEvent } from '../../store/events.j
 import { getCampaign } from '../../store/campaigns.js';
 import { decodePosition, encodeCursor } from '../paging.js';
 
-const EVENT_TYPES = ['PROCESSED', 'SENT', 'DELIVERED', 'DEFERRED', 'BOUNCE', 'DROPPED', 'OPEN', 'CLICK', 'SPAMREPORT', 'STATUSCHANGE'];
+const EVENT_TYPES = ['PROCESSED', 'SENT', 'DELIVERED', 'DEFERRED', 'BOUNCE', 'DROPPED', 'OPEN', 'CLICK', 'SPAMREPORT', 'STATUSCHANGE', 'REPLY'];
 const Id = Type.String({ pattern: '^[0-9]{1,15}$' });
 // At most the last instant a JavaScript Date can hold: beyond it PostgreSQL's bigint overflows (a 500).
 const Millis = Type.Integer({ minimum: 0, maximum: 8.64e15 });

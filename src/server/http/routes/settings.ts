@@ -80,6 +80,8 @@ export default async function settings(fastify: FastifyInstance, ctx: AppContext
             blockedIps: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: MAX_LIST })),
             pixelPosition: Type.Optional(Type.Enum(['bottom', 'top'])),
             channels: Type.Optional(Channels),
+            logReplies: Type.Optional(Type.Boolean()),
+            defaultRemindDays: Type.Optional(Type.Union([Type.Null(), Type.Integer({ minimum: 1, maximum: 365 })])),
           },
           { additionalProperties: false },
         ),

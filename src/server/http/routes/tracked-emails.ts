@@ -8,6 +8,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
+import { setReminder } from '../../store/replies.js';
 import { ApiError, invalid, notFound } from '../../errors.js';
 import { decodePosition, encodeCursor } from '../paging.js';
 import type { TrackedEmailResult } from '../../../shared/api.js';
@@ -41,6 +42,7 @@ const TrackedEmailInput = Type.Object(
     html: Type.String(), // at most TRACKED_LIMITS.htmlChars: checked in the handler (the schema's check counts code points in a JavaScript loop, ~20 ms for 5 MB)
     placePixel: Type.Optional(Type.Boolean()),
     pixelPosition: Type.Optional(Type.Union([Type.Literal('bottom'), Type.Literal('top')])),
+    remindAfterDays: Type.Optional(Type.Union([Type.Null(), Type.Integer({ minimum: 1, maximum: 365 })])),
   },
   { additionalProperties: false },
 );
@@ -68,6 +70,8 @@ export default async function trackedEmails(fastify: FastifyInstance, ctx: AppCo
     const tracked = withinLimits(isSmall(b.html) ? trackedJson(trackBody(b.html, ctx.tracking.signer, options, TRACKED_LIMITS.links)) : await trackElsewhere(ctx, b.html, options));
     const saved = await upsertTrackedEmail(db, owner(request.principal), { id, subject: b.subject, from: b.from, recipients, senderIp: request.ip });
     if (!saved) throw new ApiError(409, 'CONFLICT', `trackingId ${id} belongs to another email; make a new one.`, [{ message: 'trackingId is taken', in: 'trackingId' }]);
+    // Follow-up reminder (Remind me if no reply): due that many days after the email was tracked.
+    if (b.remindAfterDays !== undefined) await setReminder(db, owner(request.principal), id, b.remindAfterDays, Number(saved.row.created_at));
     const result: Omit<TrackedEmailResult, 'html'> = {
       id,
       pixelUrl: tracked.pixelUrl,

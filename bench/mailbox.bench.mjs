@@ -1,0 +1,107 @@
+// Connected mailbox (README, Connected mailbox): a real Dovecot started for the run.
+// 1. Bulk: 2,000 messages of about 30 KB (text and a PDF attachment) appended to Sent before the mailbox
+//    is connected; the time from connecting until all are logged (backfill), next to the time Dovecot
+//    takes to serve a plain `UID FETCH 1:* BODY[]` of the same messages to imapflow in the same run
+//    (the floor: reading them at all). Target: ≤ 2× the floor.
+// 2. Live: messages appended one at a time while the mailbox is connected (IDLE); APPEND → logged,
+//    p99. Target: < 10 s.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { BIN, importTs, percentile, startServer } from './lib.mjs';
+
+const COUNT = Number(process.env.BENCH_MAILBOX_COUNT ?? 2000);
+const LIVE = Number(process.env.BENCH_MAILBOX_LIVE ?? 100);
+const USER = 'rep@mycorp.test';
+
+function message(dv, i, tag) {
+  const text = `Hello,\r\n\r\n${'the pricing you asked for, line by line. '.repeat(200)}\r\n#${i}`;
+  return dv.rawMessage({
+    from: `Rep <${USER}>`,
+    to: [`buyer${i % 50}@acme.test`],
+    subject: `Pricing ${tag} ${i}`,
+    messageId: `<${tag}-${i}@mycorp.test>`,
+    body: text,
+    attachment: { name: `quote-${i}.pdf`, type: 'application/pdf', bytes: Buffer.alloc(16 * 1024, i % 251) },
+  });
+}
+
+export async function run({ log }) {
+  const dv = await importTs('test/helpers/dovecot.ts');
+  const dovecot = await dv.startDovecot();
+  dovecot.addUser(USER, 'pw');
+  const server = await startServer({ MAILBOX_TLS_CA: dovecot.caFile, MAILBOX_ALLOW_PRIVATE: 'true', MAILBOX_POLL: '1s', LOG_LEVEL: 'warn' }, process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : []);
+  try {
+    const { accessToken } = JSON.parse(execFileSync(process.execPath, [BIN, 'user', 'add', USER], { env: server.env }).toString());
+    const db = new Database(path.join(server.env.DATA_DIR, 'mailbeacon.db'), { readonly: true, fileMustExist: true });
+    const logged = (tag) => db.prepare(`select count(*) n from logged_emails where internet_message_id like ?`).get(`<${tag}-%`).n;
+
+    // Fill Sent.
+    const client = await dovecot.client(USER);
+    let bytes = 0;
+    const tFill = performance.now();
+    for (let i = 0; i < COUNT; i++) {
+      const raw = message(dv, i, 'bulk');
+      bytes += Buffer.byteLength(raw);
+      await client.append('Sent', raw);
+      if ((i + 1) % 500 === 0) log(`appended ${i + 1}/${COUNT}`);
+    }
+    log(`appended ${COUNT} messages (${(bytes / COUNT / 1024).toFixed(1)} KB each) in ${((performance.now() - tFill) / 1000).toFixed(1)} s`);
+
+    // The floor: a plain FETCH of every message's source.
+    const tFloor = performance.now();
+    let fetched = 0;
+    const lock = await client.getMailboxLock('Sent');
+    try {
+      for await (const m of client.fetch('1:*', { uid: true, source: true })) fetched += m.source.length;
+    } finally {
+      lock.release();
+    }
+    const floorMs = performance.now() - tFloor;
+    await client.logout();
+    log(`plain FETCH of ${(fetched / 1024 / 1024).toFixed(1)} MB: ${(floorMs / 1000).toFixed(2)} s`);
+
+    // Connect: the backfill logs them all.
+    const t0 = performance.now();
+    const r = await fetch(`${server.url}/api/v1/mailbox`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ host: '127.0.0.1', port: dovecot.tlsPort, security: 'tls', username: USER, password: 'pw' }),
+    });
+    if (r.status !== 200) throw new Error(`PUT /api/v1/mailbox answered ${r.status}: ${await r.text()}`);
+    while (logged('bulk') < COUNT) {
+      await new Promise((res) => setTimeout(res, 100));
+      if (performance.now() - t0 > 600_000) throw new Error(`only ${logged('bulk')} of ${COUNT} logged after 10 min`);
+    }
+    const bulkMs = performance.now() - t0;
+    log(`all ${COUNT} logged ${(bulkMs / 1000).toFixed(1)} s after connecting`);
+
+    // Live: APPEND → logged.
+    const live = await dovecot.client(USER);
+    const appendedAt = new Map();
+    for (let i = 0; i < LIVE; i++) {
+      appendedAt.set(`<live-${i}@mycorp.test>`, Date.now());
+      await live.append('Sent', message(dv, i, 'live'));
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    await live.logout();
+    const deadline = Date.now() + 120_000;
+    while (logged('live') < LIVE && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+    const rows = db.prepare(`select internet_message_id id, created_at at from logged_emails where internet_message_id like '<live-%'`).all();
+    const latencies = rows.map((row) => Number(row.at) - appendedAt.get(row.id));
+    const missing = LIVE - rows.length;
+    db.close();
+    const p50 = percentile(latencies, 50);
+    const p99 = missing ? Infinity : percentile(latencies, 99);
+    return [
+      { figure: `${COUNT} × ${(bytes / COUNT / 1024).toFixed(0)} KB in Sent → all logged (vs plain FETCH)`, value: bulkMs / 1000, unit: 's', baseline: floorMs / 1000, ratio: bulkMs / floorMs, target: '≤ 2× the floor', met: bulkMs <= 2 * floorMs },
+      { figure: `APPEND → logged with IDLE, p50 (${LIVE} messages)`, value: p50, unit: 'ms' },
+      { figure: `APPEND → logged with IDLE, p99 (${LIVE} messages${missing ? `, ${missing} never logged` : ''})`, value: p99, unit: 'ms', target: '< 10000 ms', met: p99 < 10_000 },
+    ];
+  } finally {
+    await server.stop();
+    await dovecot.stop();
+    fs.rmSync(dovecot.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,126 @@
+// Settings › Connect your mailbox (docs/product.md, Connected mailbox): host, port, security, username
+// and password (or app password); "Test and save" logs in on the server and shows the mail server's own
+// answer. Below: the sync's status and last error, Disconnect, and the reply and reminder settings.
+import { useEffect, useState } from 'react';
+import { Button, Caption1, Field, Input, Radio, RadioGroup, Subtitle2, Switch, Text } from '@fluentui/react-components';
+import type { MailboxSecurity, MailboxView, UserSettingsUpdate } from '../../shared/api.js';
+import { useServices } from '../hooks/services.js';
+import { usePaneStyles } from '../../ui/components/styles.js';
+
+const STATUS_LABEL: Record<MailboxView['status'], string> = { CONNECTED: 'Connected', CONNECTING: 'Connecting…', ERROR: 'Not syncing' };
+
+export function MailboxSettings({ save }: { save(update: UserSettingsUpdate): Promise<void> }) {
+  const { api, settings } = useServices();
+  const s = usePaneStyles();
+  const [mailbox, setMailbox] = useState<MailboxView | null>(null);
+  const [host, setHost] = useState('');
+  const [port, setPort] = useState('993');
+  const [security, setSecurity] = useState<MailboxSecurity>('tls');
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [answer, setAnswer] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    void api.getMailbox().then(
+      (m) => {
+        if (!live || !m) return;
+        setMailbox(m);
+        setHost(m.host);
+        setPort(String(m.port));
+        setSecurity(m.security);
+        setUsername(m.username);
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [api]);
+
+  async function testAndSave() {
+    const portNumber = Number(port);
+    if (!host.trim() || !username.trim() || !password) return setAnswer('Fill in the host, username and password first.');
+    if (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) return setAnswer('The port is a number from 1 to 65535 (993 for TLS, 143 for STARTTLS).');
+    setBusy(true);
+    setAnswer('Testing…');
+    try {
+      const m = await api.connectMailbox({ host: host.trim(), port: portNumber, security, username: username.trim(), password });
+      setMailbox(m);
+      setPassword('');
+      setAnswer('Connected: the server accepted the login. Sent mail is logged from now on.');
+    } catch (e) {
+      setAnswer((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function disconnect() {
+    setBusy(true);
+    try {
+      await api.disconnectMailbox();
+      setMailbox(null);
+      setAnswer('Disconnected; the password was forgotten.');
+    } catch (e) {
+      setAnswer((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className={s.section} aria-labelledby="mb-mailbox">
+      <Subtitle2 as="h2" id="mb-mailbox" className={s.heading}>
+        Connect your mailbox
+      </Subtitle2>
+      <Caption1 className={s.muted}>Logs mail you send from any device, notices replies, and reminds you to follow up.</Caption1>
+      {mailbox && (
+        <div role="status" aria-label="Mailbox status">
+          <Text weight="semibold">{STATUS_LABEL[mailbox.status]}</Text>
+          <Caption1 block className={s.muted}>
+            {mailbox.username} on {mailbox.host}
+            {mailbox.lastSyncAt ? ` · last checked ${new Date(mailbox.lastSyncAt).toLocaleTimeString()}` : ''}
+          </Caption1>
+          {mailbox.lastError && <Caption1 block>Last error: {mailbox.lastError}</Caption1>}
+        </div>
+      )}
+      <Field label="Host">
+        <Input value={host} onChange={(_, d) => setHost(d.value)} placeholder="outlook.office365.com" />
+      </Field>
+      <Field label="Port">
+        <Input value={port} inputMode="numeric" onChange={(_, d) => setPort(d.value)} />
+      </Field>
+      <RadioGroup aria-label="Security" value={security} onChange={(_, d) => setSecurity(d.value === 'starttls' ? 'starttls' : 'tls')}>
+        <Radio value="tls" label="TLS (port 993)" />
+        <Radio value="starttls" label="STARTTLS (port 143)" />
+      </RadioGroup>
+      <Field label="Username">
+        <Input value={username} onChange={(_, d) => setUsername(d.value)} autoComplete="username" />
+      </Field>
+      <Field label="Password" hint="Or an app password (Gmail, Microsoft accounts with two-step verification).">
+        <Input type="password" value={password} onChange={(_, d) => setPassword(d.value)} autoComplete="current-password" />
+      </Field>
+      <div>
+        <Button appearance="primary" disabled={busy} onClick={() => void testAndSave()}>
+          Test and save
+        </Button>{' '}
+        {mailbox && (
+          <Button disabled={busy} onClick={() => void disconnect()}>
+            Disconnect
+          </Button>
+        )}
+      </div>
+      <Caption1 role="alert" aria-live="polite">
+        {answer}
+      </Caption1>
+      <Switch label="Log replies" checked={settings.logReplies ?? true} onChange={(_, d) => void save({ logReplies: d.checked })} />
+      <Switch
+        label="Remind me if no reply, by default"
+        checked={settings.defaultRemindDays != null}
+        onChange={(_, d) => void save({ defaultRemindDays: d.checked ? 3 : null })}
+      />
+    </section>
+  );
+}

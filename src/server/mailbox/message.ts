@@ -1,0 +1,134 @@
+// A message read from the mailbox, turned into what POST /api/v1/logged-emails takes: the LoggedEmail
+// fields and its attachments staged to files. mailparser streams the message; each attachment is
+// written to disk and hashed on the way, never held in memory whole.
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { MailParser, type AddressObject, type AttachmentStream, type MessageText } from 'mailparser';
+import { isAddress, normalizeAddress } from '../../shared/addresses.js';
+import { MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES, MAX_RECIPIENTS, type LoggedEmail } from '../logging/input.js';
+import { cleanContentType, cleanFilename, type StagedFile } from '../logging/upload.js';
+
+export interface ParsedMessage {
+  email: LoggedEmail;
+  files: StagedFile[];
+  /** The add-in's stamp (X-Mailbeacon-Id), when the add-in composed it. */
+  mailbeaconId?: string;
+  /** Message ids named by In-Reply-To and References. */
+  replyTo: string[];
+  fromName?: string;
+}
+
+const MAX_TEXT = 5 * 1024 * 1024;
+
+function addresses(value: AddressObject | AddressObject[] | undefined): Array<{ address: string; name: string }> {
+  const list = Array.isArray(value) ? value : value ? [value] : [];
+  const out: Array<{ address: string; name: string }> = [];
+  const walk = (items: Array<{ address?: string; name: string; group?: Array<{ address?: string; name: string }> }>) => {
+    for (const a of items) {
+      if (a.group) walk(a.group);
+      else if (a.address && isAddress(a.address)) out.push({ address: normalizeAddress(a.address), name: a.name });
+    }
+  };
+  for (const v of list) walk(v.value);
+  return out;
+}
+
+/** `<id>` tokens of a header value (In-Reply-To, References). */
+export function idTokens(value: unknown): string[] {
+  const text = Array.isArray(value) ? value.join(' ') : typeof value === 'string' ? value : '';
+  return (text.match(/<[^<>\s]{1,500}>/g) ?? []).slice(0, 100);
+}
+
+const bracket = (id: string) => `<${id.trim().replace(/^<|>$/g, '')}>`;
+
+/**
+ * Parses a message; attachments go to files in `dir` (the caller removes it). `fallbackId` names a
+ * message without a Message-ID (stable across syncs, so a resync finds it logged).
+ */
+export async function parseMessage(source: Readable | Buffer, dir: string, fallbackId: () => string): Promise<ParsedMessage> {
+  const parser = new MailParser({ skipImageLinks: true, maxHtmlLengthToParse: MAX_TEXT });
+  const files: StagedFile[] = [];
+  let total = 0;
+  let text: MessageText | undefined;
+  const headersReady = once(parser, 'headers');
+  const done = new Promise<void>((resolve, reject) => {
+    parser.on('data', (part: AttachmentStream | MessageText) => {
+      if (part.type === 'text') {
+        text = part;
+        return;
+      }
+      const att = part;
+      const write = stageAttachment(att, dir, files.length, total).then((f) => {
+        if (f && files.length < MAX_ATTACHMENTS && total + f.size <= MAX_ATTACHMENT_BYTES) {
+          files.push(f);
+          total += f.size;
+        }
+        att.release();
+      }, reject);
+      void write;
+    });
+    parser.on('end', () => resolve());
+    parser.on('error', reject);
+  });
+  if (Buffer.isBuffer(source)) parser.end(source);
+  else source.pipe(parser);
+  const [headers] = (await headersReady) as [Map<string, unknown>];
+  await done;
+  // Attachments still being written finish before the parser says 'end' (release() gates it).
+  const from = addresses(headers.get('from') as AddressObject | undefined)[0];
+  const messageId = typeof headers.get('message-id') === 'string' ? bracket(headers.get('message-id') as string) : fallbackId();
+  const date = headers.get('date');
+  const sentAtMs = date instanceof Date && Number.isFinite(date.getTime()) ? date.getTime() : Date.now();
+  const replyTo = [...new Set([...idTokens(headers.get('in-reply-to')), ...idTokens(headers.get('references'))])];
+  const stamp = headers.get('x-mailbeacon-id');
+  const mailbeaconId = typeof stamp === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(stamp.trim()) ? stamp.trim() : undefined;
+  const list = (name: string) => addresses(headers.get(name) as AddressObject | undefined).map((a) => a.address).slice(0, MAX_RECIPIENTS);
+  const subject = typeof headers.get('subject') === 'string' ? (headers.get('subject') as string).slice(0, 2000) : '';
+  const html = typeof text?.html === 'string' ? text.html.slice(0, MAX_TEXT) : '';
+  const plain = (text?.text ?? '').slice(0, MAX_TEXT);
+  const email: LoggedEmail = {
+    subject,
+    html,
+    text: plain,
+    from: from?.address ?? 'unknown@invalid',
+    to: list('to'),
+    cc: list('cc'),
+    bcc: list('bcc'),
+    sentAt: new Date(sentAtMs).toISOString(),
+    sentAtMs,
+    internetMessageId: messageId.slice(0, 998),
+    ...(mailbeaconId ? { trackingId: mailbeaconId } : {}),
+    ...(replyTo.length ? { inReplyTo: replyTo.join(' ').slice(0, 4000) } : {}),
+  };
+  return { email: stripUnstorable(email), files, mailbeaconId, replyTo, fromName: from?.name || undefined };
+}
+
+/** NUL characters no PostgreSQL text column takes; they carry nothing a reader needs. */
+function stripUnstorable(e: LoggedEmail): LoggedEmail {
+  const clean = (s: string) => s.replace(/\u0000/g, '');
+  return { ...e, subject: clean(e.subject), html: clean(e.html), text: clean(e.text) };
+}
+
+async function stageAttachment(att: AttachmentStream, dir: string, index: number, before: number): Promise<StagedFile | null> {
+  const target = path.join(dir, `a${index}-${Math.random().toString(36).slice(2)}`);
+  const hash = createHash('sha256');
+  const out = fs.createWriteStream(target);
+  let size = 0;
+  let over = false;
+  for await (const chunk of att.content as unknown as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (before + size > MAX_ATTACHMENT_BYTES) {
+      over = true; // read on (the parser needs it) but keep nothing more
+      continue;
+    }
+    hash.update(chunk);
+    if (!out.write(chunk)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'close');
+  if (over) return null;
+  return { path: target, sha256: hash.digest('hex'), size, filename: cleanFilename(att.filename), contentType: cleanContentType(att.contentType) };
+}

@@ -1,0 +1,107 @@
+// Runs the connected mailboxes' syncs in this process (the server process: IMAP is waiting on
+// sockets, not CPU, and logging, the hit recorder and the notifier all live here). Every so often it
+// claims mailboxes nobody holds (a lease row in the database, so on PostgreSQL each mailbox is synced
+// by one process and taken over when that process dies), runs a SyncSession for each, renews the
+// leases, and on failure records the server's words and retries with back-off.
+import os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/index.js';
+import type { Logger } from '../logger.js';
+import type { MailboxTiming } from '../config.js';
+import { claimMailboxes, releaseMailboxLease, setMailboxStatus } from '../store/mailboxes.js';
+import type { InferredOpen } from '../tracking/recorder.js';
+import type { StoredNotification } from '../store/notifications.js';
+import { isLoginRefusal, serverWords } from './imap.js';
+import type { SecretBox } from './secret-box.js';
+import { SyncSession } from './session.js';
+
+export interface SyncerDeps {
+  database: Database;
+  box: SecretBox;
+  timing: MailboxTiming;
+  logger: Logger;
+  inferOpen(o: InferredOpen): Promise<boolean>;
+  published(items: StoredNotification[]): void;
+}
+
+/** Mailboxes one process syncs at once. */
+const MAX_SESSIONS = 200;
+
+export class MailboxSyncer {
+  readonly owner = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly sessions = new Map<string, SyncSession>();
+  private readonly running = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(private readonly deps: SyncerDeps) {}
+
+  start(): void {
+    const every = Math.max(50, Math.min(this.deps.timing.lease / 3, this.deps.timing.poll, 2000));
+    this.timer = setInterval(() => void this.tick(), every);
+    this.timer.unref();
+    void this.tick();
+  }
+
+  /** Claims new mailboxes now (a mailbox was just connected). */
+  poke(): void {
+    void this.tick();
+  }
+
+  private ticking = false;
+
+  private async tick(): Promise<void> {
+    if (this.ticking || this.stopping) return;
+    this.ticking = true;
+    try {
+      await Promise.all([...this.sessions.values()].map((s) => s.renew()));
+      const room = MAX_SESSIONS - this.sessions.size;
+      if (room <= 0) return;
+      const rows = await claimMailboxes(this.deps.database.db, this.owner, Date.now(), this.deps.timing.lease, room);
+      for (const row of rows) {
+        if (this.sessions.has(row.user_id)) continue;
+        const session = new SyncSession({ ...this.deps, owner: this.owner }, row);
+        this.sessions.set(row.user_id, session);
+        const done = this.runSession(session, row.user_id, Number(row.generation), Number(row.failures)).finally(() => {
+          this.sessions.delete(row.user_id);
+          this.running.delete(done);
+        });
+        this.running.add(done);
+      }
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'mailbox claim failed; retried shortly');
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async runSession(session: SyncSession, userId: string, generation: number, failures: number): Promise<void> {
+    const db = this.deps.database.db;
+    let error: string | undefined;
+    try {
+      await setMailboxStatus(db, userId, this.owner, generation, { status: 'CONNECTING' }).catch(() => {});
+      await session.run();
+    } catch (err) {
+      error = serverWords(err);
+      const level = isLoginRefusal(err) ? 'warn' : 'info';
+      this.deps.logger[level]({ userId, error }, 'mailbox sync stopped; retrying with back-off');
+    }
+    try {
+      if (error !== undefined && !this.stopping && !session.leaseLost) {
+        const t = this.deps.timing;
+        const delay = Math.min(t.retryMax, t.retryBase * 2 ** Math.min(failures, 20)) * (0.8 + Math.random() * 0.4);
+        await setMailboxStatus(db, userId, this.owner, generation, { status: 'ERROR', last_error: error, failures: failures + 1, retry_at: Date.now() + Math.round(delay) });
+      }
+      await releaseMailboxLease(db, userId, this.owner);
+    } catch (err) {
+      this.deps.logger.warn({ err, userId }, 'mailbox lease release failed; it runs out on its own');
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.timer);
+    for (const s of this.sessions.values()) s.stop();
+    await Promise.allSettled([...this.running]);
+  }
+}

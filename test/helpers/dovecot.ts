@@ -1,0 +1,229 @@
+// A real Dovecot (Debian's dovecot-imapd) for the connected-mailbox tests: started as an ordinary
+// process on free ports with its own configuration, state, log and mail folders in a temporary
+// directory, a passwd-file of test users, and a self-signed certificate (STARTTLS on one port,
+// implicit TLS on the other). Never a system service; stopped by the PID it was started with.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ImapFlow } from 'imapflow';
+import { freePort } from './ports.js';
+
+export const DOVECOT = '/usr/sbin/dovecot';
+
+export interface Dovecot {
+  dir: string;
+  host: string;
+  /** STARTTLS */
+  port: number;
+  /** implicit TLS */
+  tlsPort: number;
+  /** The certificate to trust (MAILBOX_TLS_CA). */
+  caFile: string;
+  addUser(user: string, password: string): void;
+  setPassword(user: string, password: string): void;
+  client(user: string): Promise<ImapFlow>;
+  /** APPENDs a message to a folder; answers its UID. */
+  append(user: string, folder: string, raw: string | Buffer, date?: Date): Promise<number>;
+  /** Deletes and recreates a folder: the server gives it a new UIDVALIDITY. */
+  recreate(user: string, folder: string): Promise<void>;
+  uidValidity(user: string, folder: string): Promise<bigint>;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  pid(): number | undefined;
+}
+
+function config(dir: string, port: number, tlsPort: number): string {
+  return `
+base_dir = ${dir}/run
+state_dir = ${dir}/state
+log_path = ${dir}/dovecot.log
+info_log_path = ${dir}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <${dir}/cert.pem
+ssl_key = <${dir}/key.pem
+disable_plaintext_auth = yes
+auth_mechanisms = plain login xoauth2
+auth_failure_delay = 0
+default_internal_user = dovecot
+default_internal_group = dovecot
+default_login_user = dovenull
+mail_location = maildir:${dir}/mail/%u
+first_valid_uid = 1
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u ${dir}/passwd
+}
+userdb {
+  driver = static
+  args = uid=dovecot gid=dovecot home=${dir}/home/%u
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = ${port}
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = ${tlsPort}
+    ssl = yes
+  }
+}
+namespace inbox {
+  inbox = yes
+  mailbox Sent {
+    special_use = \\Sent
+    auto = subscribe
+  }
+}
+`;
+}
+
+async function waitForPort(port: number, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`dovecot did not listen on ${port}`);
+}
+
+export async function startDovecot(): Promise<Dovecot> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mb-dovecot-'));
+  fs.chmodSync(dir, 0o755); // the login and mail processes run as dovenull/dovecot
+  for (const d of ['run', 'state', 'mail', 'home']) fs.mkdirSync(path.join(dir, d));
+  execFileSync('chown', ['dovecot:dovecot', path.join(dir, 'mail'), path.join(dir, 'home')]);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+  const [port, tlsPort] = [await freePort(), await freePort()];
+  const conf = path.join(dir, 'dovecot.conf');
+  fs.writeFileSync(conf, config(dir, port, tlsPort));
+  const users = new Map<string, string>();
+  const writeUsers = () => fs.writeFileSync(path.join(dir, 'passwd'), [...users].map(([u, p]) => `${u}:{PLAIN}${p}\n`).join(''));
+  writeUsers();
+  let child: ChildProcess | undefined;
+  const caFile = path.join(dir, 'cert.pem');
+
+  const d: Dovecot = {
+    dir,
+    host: '127.0.0.1',
+    port,
+    tlsPort,
+    caFile,
+    addUser(user, password) {
+      users.set(user, password);
+      writeUsers();
+    },
+    setPassword(user, password) {
+      users.set(user, password);
+      writeUsers();
+    },
+    async client(user) {
+      const c = new ImapFlow({ host: '127.0.0.1', port: tlsPort, secure: true, tls: { ca: [fs.readFileSync(caFile)] }, auth: { user, pass: users.get(user)! }, logger: false });
+      c.on('error', () => {});
+      await c.connect();
+      return c;
+    },
+    async append(user, folder, raw, date) {
+      const c = await d.client(user);
+      try {
+        const r = await c.append(folder, raw, [], date);
+        return Number(r && typeof r === 'object' ? r.uid : 0);
+      } finally {
+        await c.logout();
+      }
+    },
+    async recreate(user, folder) {
+      const c = await d.client(user);
+      try {
+        await c.mailboxDelete(folder);
+        await c.mailboxCreate(folder);
+      } finally {
+        await c.logout();
+      }
+    },
+    async uidValidity(user, folder) {
+      const c = await d.client(user);
+      try {
+        const s = await c.status(folder, { uidValidity: true });
+        return BigInt((s && s.uidValidity) ?? 0);
+      } finally {
+        await c.logout();
+      }
+    },
+    async start() {
+      // Its own process group, so stopping it ends its login and mail processes too (as a restart
+      // of a real server drops every connection).
+      child = spawn(DOVECOT, ['-F', '-c', conf], { stdio: 'ignore', detached: true });
+      await waitForPort(port, Date.now() + 10_000);
+      await waitForPort(tlsPort, Date.now() + 10_000);
+    },
+    async stop() {
+      const c = child;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      const gone = new Promise((r) => c.once('exit', r));
+      process.kill(-c.pid!, 'SIGTERM');
+      await gone;
+      try {
+        process.kill(-c.pid!, 'SIGKILL'); // whatever of the group outlived the master
+      } catch {
+        /* all gone */
+      }
+      child = undefined;
+    },
+    pid: () => child?.pid,
+  };
+  await d.start();
+  return d;
+}
+
+/** A plain RFC 5322 message (CRLF), optionally with one attachment. */
+export function rawMessage(o: {
+  from: string;
+  to: string[];
+  subject: string;
+  messageId: string;
+  body?: string;
+  date?: Date;
+  headers?: Record<string, string>;
+  attachment?: { name: string; type: string; bytes: Buffer };
+}): string {
+  const head = [
+    `From: ${o.from}`,
+    `To: ${o.to.join(', ')}`,
+    `Subject: ${o.subject}`,
+    `Message-ID: ${o.messageId}`,
+    `Date: ${(o.date ?? new Date()).toUTCString()}`,
+    'MIME-Version: 1.0',
+    ...Object.entries(o.headers ?? {}).map(([k, v]) => `${k}: ${v}`),
+  ];
+  const body = o.body ?? 'Hello,\r\n\r\nthe pricing you asked for.';
+  if (!o.attachment) return [...head, 'Content-Type: text/plain; charset=utf-8', '', body, ''].join('\r\n');
+  const b = 'mb-boundary-1';
+  const data = o.attachment.bytes.toString('base64').replace(/.{76}/g, '$&\r\n');
+  return [
+    ...head,
+    `Content-Type: multipart/mixed; boundary="${b}"`,
+    '',
+    `--${b}`,
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    body,
+    `--${b}`,
+    `Content-Type: ${o.attachment.type}; name="${o.attachment.name}"`,
+    `Content-Disposition: attachment; filename="${o.attachment.name}"`,
+    'Content-Transfer-Encoding: base64',
+    '',
+    data,
+    `--${b}--`,
+    '',
+  ].join('\r\n');
+}

@@ -1,0 +1,140 @@
+// A hostile IMAP server (docs/product.md, Connected mailbox: nothing a server sends can crash
+// Mailbeacon): a fake server over TLS that logs the user in, then answers with fast-check generated
+// garbage, a literal announced far past any limit, a disconnect in the middle of a FETCH, nonsense
+// UIDVALIDITY and SEARCH results, and 8-bit and NUL bytes. The process stays up and healthy, the
+// mailbox shows ERROR with a reason, and a well-behaved answer afterwards is logged normally.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MailboxView } from '../../src/shared/api.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import { startServer, type RunningServer } from '../helpers/server.js';
+import { rawMessage } from '../helpers/dovecot.js';
+
+type Mode = 'garbage' | 'huge-literal' | 'cut-mid-fetch' | 'bad-select' | 'bad-search' | 'binary' | 'honest';
+
+const GOOD = rawMessage({ from: 'ann@mycorp.test', to: ['bob@acme.test'], subject: 'Survived', messageId: '<survived@mycorp.test>' });
+
+const garbage = fc.sample(
+  fc.oneof(
+    fc.string({ maxLength: 400 }),
+    fc.uint8Array({ maxLength: 2000 }).map((b) => Buffer.from(b).toString('latin1')),
+    fc.constantFrom('* 1 FETCH (UID', '* 1 FETCH (UID 1 BODY[] {5}\r\nab', ')))))\r\n', '* BYE\r\n', '* 1 FETCH (UID 99999999999999999999 RFC822.SIZE -5)\r\n', '* OK [UIDVALIDITY abc]\r\n', '{18446744073709551615}\r\n'),
+  ),
+  { seed: 15, numRuns: 6 },
+);
+
+/** Answers one connection by `mode`; commands it does not know get a plain OK. */
+function serve(socket: tls.TLSSocket, mode: Mode, fuzz: string) {
+  socket.on('error', () => {});
+  socket.write('* OK [CAPABILITY IMAP4rev1 IDLE UIDPLUS] hostile ready\r\n');
+  let buf = '';
+  socket.on('data', (d: Buffer) => {
+    buf += d.toString('latin1');
+    let nl: number;
+    while ((nl = buf.indexOf('\r\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 2);
+      const [tag, cmd0, ...rest] = line.split(' ');
+      const cmd = (cmd0 ?? '').toUpperCase();
+      const sub = (rest[0] ?? '').toUpperCase();
+      const w = (s: string) => socket.writable && socket.write(s);
+      if (line === 'DONE') continue;
+      if (cmd === 'CAPABILITY') w(`* CAPABILITY IMAP4rev1 IDLE UIDPLUS\r\n${tag} OK done\r\n`);
+      else if (cmd === 'LOGIN') w(`${tag} OK [CAPABILITY IMAP4rev1 IDLE UIDPLUS] logged in\r\n`);
+      else if (cmd === 'LIST') w(`* LIST (\\HasNoChildren) "/" INBOX\r\n* LIST (\\HasNoChildren \\Sent) "/" Sent\r\n${tag} OK done\r\n`);
+      else if (cmd === 'LOGOUT') {
+        w(`* BYE\r\n${tag} OK bye\r\n`);
+        socket.end();
+      } else if (cmd === 'SELECT' || cmd === 'EXAMINE') {
+        if (mode === 'bad-select') w(`* ${fuzz.replace(/\r?\n/g, ' ')} EXISTS\r\n* OK [UIDVALIDITY ${fuzz.length ? '-1' : 'x'}]\r\n${tag} OK [READ-ONLY] done\r\n`);
+        else if (mode === 'garbage') {
+          w(fuzz + '\r\n');
+          w(`${tag} OK [READ-ONLY] done\r\n`);
+        } else w(`* 1 EXISTS\r\n* OK [UIDVALIDITY 7]\r\n* OK [UIDNEXT 2]\r\n${tag} OK [READ-ONLY] done\r\n`);
+      } else if (cmd === 'UID' && sub === 'SEARCH') {
+        if (mode === 'bad-search') w(`* SEARCH 1 ${fuzz.replace(/\r?\n/g, ' ')} -3 0 4294967296\r\n${tag} OK done\r\n`);
+        else w(`* SEARCH 1\r\n${tag} OK done\r\n`);
+      } else if (cmd === 'UID' && sub === 'FETCH') {
+        const wantsBody = /BODY|RFC822\b|BINARY/i.test(line) && !/RFC822\.SIZE\)$/i.test(line.replace(/ UID\)/, ')'));
+        if (mode === 'huge-literal') w(`* 1 FETCH (UID 1 RFC822.SIZE 10 BODY[] {99999999999}\r\n`);
+        else if (mode === 'cut-mid-fetch') {
+          w(`* 1 FETCH (UID 1 RFC822.SIZE 400 BODY[] {400}\r\nFrom: ann@mycorp.test\r\nSubj`);
+          socket.destroy();
+        } else if (mode === 'binary') w(`* 1 FETCH (UID 1 RFC822.SIZE 20 BODY[] {20}\r\n\u0000\u0000\u00ff\u00fe${'\u0000'.repeat(16)})\r\n${tag} OK done\r\n`);
+        else if (mode === 'garbage') w(`${fuzz}\r\n${tag} OK done\r\n`);
+        else if (wantsBody) w(`* 1 FETCH (UID 1 BODY[] {${Buffer.byteLength(GOOD)}}\r\n${GOOD})\r\n${tag} OK done\r\n`);
+        else w(`* 1 FETCH (UID 1 RFC822.SIZE ${Buffer.byteLength(GOOD)})\r\n${tag} OK done\r\n`);
+      } else if (cmd === 'IDLE') w('+ idling\r\n');
+      else if (tag) w(`${tag} OK done\r\n`);
+    }
+  });
+}
+
+describe('A hostile IMAP server', () => {
+  let tdb: TestDatabase;
+  let server: RunningServer;
+  let fake: tls.Server;
+  let dir: string;
+  let token: string;
+  const modes: Array<{ mode: Mode; fuzz: string }> = [];
+  let connections = 0;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mb-hostile-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+    fake = tls.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) }, (socket) => {
+      connections++;
+      const next = modes.shift() ?? { mode: 'honest' as Mode, fuzz: '' };
+      serve(socket, next.mode, next.fuzz);
+    });
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', () => r()));
+    tdb = await createTestDatabase('sqlite');
+    server = await startServer(tdb, { MAILBOX_TLS_CA: path.join(dir, 'cert.pem'), MAILBOX_ALLOW_PRIVATE: 'true', MAILBOX_POLL: '200ms', MAILBOX_RETRY_BASE: '50ms', MAILBOX_RETRY_MAX: '100ms', MAILBOX_LEASE: '2s', MAILBOX_TIMEOUT: '600ms' });
+    token = (await server.addUser('ann@mycorp.test')).accessToken;
+  });
+  afterAll(async () => {
+    await server?.stop('SIGKILL');
+    fake?.close();
+    await tdb?.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('never crashes the process, shows ERROR with a reason, and logs once the server behaves', async () => {
+    const fixed: Mode[] = ['huge-literal', 'cut-mid-fetch', 'bad-select', 'bad-search', 'binary'];
+    // PUT's own login check takes the first connection (honest).
+    modes.push({ mode: 'honest', fuzz: '' });
+    for (const m of fixed) modes.push({ mode: m, fuzz: garbage[0] });
+    for (const g of garbage) modes.push({ mode: 'garbage', fuzz: g }, { mode: g.length % 2 ? 'bad-select' : 'bad-search', fuzz: g });
+    const total = modes.length;
+    const port = (fake.address() as { port: number }).port;
+    const r = await server.api('/api/v1/mailbox', { method: 'PUT', token, json: { host: '127.0.0.1', port, security: 'tls', username: 'ann@mycorp.test', password: 'x' } });
+    expect(r.status).toBe(200);
+    const errors = new Set<string>();
+    const deadline = Date.now() + 30_000;
+    while (connections < total + 1 && Date.now() < deadline) {
+      const m = (await (await server.api('/api/v1/mailbox', { token })).json()) as MailboxView;
+      if (m.status === 'ERROR' && m.lastError) errors.add(m.lastError);
+      await new Promise((res) => setTimeout(res, 30));
+    }
+    if (process.env.MB_DEBUG) console.log(connections, total, [...errors], JSON.stringify(server.logs().filter((l) => l.component === 'mailbox').slice(-30)));
+    expect(connections).toBeGreaterThan(total);
+    expect(server.process.exitCode).toBeNull();
+    expect((await server.api('/health')).status).toBe(200);
+    expect(errors.size).toBeGreaterThan(0);
+    // Then an honest server: the message is logged, once.
+    const deadline2 = Date.now() + 15_000;
+    let found = false;
+    while (!found && Date.now() < deadline2) {
+      const page = (await (await server.api('/api/v1/logged-emails?internetMessageId=%3Csurvived%40mycorp.test%3E', { token })).json()) as { results: unknown[] };
+      found = page.results.length === 1;
+      if (!found) await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(found).toBe(true);
+    expect(server.logs().some((l) => /uncaught|unhandled/i.test(String(l.msg)))).toBe(false);
+  }, 90_000);
+});
