@@ -83,7 +83,7 @@ describe.each(BACKENDS)('Settings on %s', (backend) => {
     expect(await get('/api/v1/settings', pat.accessToken)).toMatchObject({ defaultLog: false, pixelPosition: 'top', notifications: { opens: false, clicks: true } });
   });
 
-  it('shows and changes the account settings, for every user of the account only', async () => {
+  it('shows the account settings to every user of the account only; admins change them', async () => {
     expect(await get('/api/v1/account', ann.accessToken)).toEqual({ name: 'default', neverLog: [], createContacts: true, privacy: false, trackingDomain: null, retentionDays: 365 });
     const r = await put('/api/v1/account', ann.accessToken, { neverLog: ['Legal@Acme.test'], privacy: true, trackingDomain: 'Track.MyCorp.test' });
     expect(r.status).toBe(200);
@@ -91,8 +91,12 @@ describe.each(BACKENDS)('Settings on %s', (backend) => {
     expect(await r.json()).toEqual(saved);
     expect(await get('/api/v1/account', pat.accessToken)).toEqual(saved);
     expect(await getAccountSettings(database.db, await accountId('default'))).toEqual(saved);
+    // Only admins change them: a member (the account's second user) is refused and nothing changes.
+    const byMember = await put('/api/v1/account', pat.accessToken, { ...saved, trackingDomain: null });
+    expect(byMember.status).toBe(403);
+    expect(await get('/api/v1/account', ann.accessToken)).toEqual(saved);
     // A GET answer sent back whole is fine; the other account is untouched.
-    expect((await put('/api/v1/account', pat.accessToken, { ...saved, trackingDomain: null })).status).toBe(200);
+    expect((await put('/api/v1/account', ann.accessToken, { ...saved, trackingDomain: null })).status).toBe(200);
     expect(await get('/api/v1/account', eve.accessToken)).toEqual({ name: 'other', neverLog: [], createContacts: true, privacy: false, trackingDomain: null, retentionDays: 365 });
   });
 

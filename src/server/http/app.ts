@@ -28,7 +28,7 @@ import trackedEmails from './routes/tracked-emails.js';
 import notifications from './routes/notifications.js';
 import gdprDelete from './routes/gdpr-delete.js';
 import type { ErasedAddresses } from '../lifecycle/erased.js';
-// The web app's transactional views (issue 14).
+// The web app's views of messages, suppressions, domains and activity (docs/product.md §10).
 import messages from './routes/messages.js';
 import suppressions from './routes/suppressions.js';
 import domains from './routes/domains.js';

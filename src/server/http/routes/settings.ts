@@ -10,6 +10,7 @@ import { cleanNeverLog, isDomain } from '../../../shared/addresses.js';
 import { cleanBlockedIps } from '../../../shared/ip-ranges.js';
 import { RETENTION_DAYS } from '../../lifecycle/retention.js';
 import { checkTarget } from '../../webhooks/targets.js';
+import { adminOnly } from '../roles.js';
 import { getAccountSettings, getUserSettings, updateAccountSettings, updateUserSettings, type AccountSettings } from '../../store/settings.js';
 
 const MAX_LIST = 500;
@@ -109,10 +110,11 @@ export default async function settings(fastify: FastifyInstance, ctx: AppContext
   /** The account's settings; every user of the account may read them. */
   app.get('/api/v1/account', async (request): Promise<AccountSettings> => getAccountSettings(db, request.principal.accountId));
 
-  /** Changes the account's never-log list, contact creation, privacy, tracking domain or retention (the name is the CLI's). */
+  /** Changes the account's never-log list, contact creation, privacy, tracking domain or retention (the name is the CLI's); admins only. */
   app.put(
     '/api/v1/account',
     {
+      preHandler: adminOnly,
       schema: {
         body: Type.Object(
           {
