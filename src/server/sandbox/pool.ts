@@ -45,6 +45,12 @@ export class JobFailed extends Error {
   }
 }
 
+/** A job that failed because memory ran out: a render limit, or V8 refusing a string or array that big. */
+function exhaustedMemory(error: JobError): boolean {
+  if (error.name === 'RenderLimitExceeded') return error.limit === 'memory';
+  return error.name === 'Error' && /Invalid (string|array|typed array) length|allocation failed|out of memory/i.test(error.message);
+}
+
 /** Too many jobs wait already. `statusCode` makes it a 503 for the HTTP error handler. */
 export class SandboxBusy extends Error {
   readonly statusCode = 503;
@@ -179,6 +185,18 @@ export class SandboxPool {
     child.state = 'idle';
     if (m.type === 'done') task.resolve(m.value);
     else task.reject(new JobFailed(m.error));
+    if (m.type === 'failed' && exhaustedMemory(m.error)) return this.retire(child);
+    this.pump();
+  }
+
+  /**
+   * Ends a process whose job failed for lack of memory but which lived to say so: its heap may still be
+   * full of what that job left, and the next job there would die of it and be blamed. Its successor
+   * starts when a job needs it (`ended`).
+   */
+  private retire(child: Child): void {
+    child.state = 'dying';
+    child.process.kill('SIGKILL');
     this.pump();
   }
 
