@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Database } from '../db/index.js';
 import { insertReply, type RepliedMail } from '../store/replies.js';
 import type { StoredNotification } from '../store/notifications.js';
-import { enqueueChannelPostsOf, enqueueWebhookEvent } from '../store/webhooks.js';
+import { enqueueChannelPosts, enqueueWebhookEvent } from '../store/webhooks.js';
 
 type Owner = { accountId: string; userId: string };
 
@@ -35,7 +35,7 @@ export async function recordReply(database: Database, owner: Owner, mail: Replie
       // A new reply (not one recorded before): webhooks and the rep's channels hear of it in the same commit.
       const emailId = mail.trackedEmailId ?? mail.loggedEmailId;
       await enqueueWebhookEvent(trx, owner.accountId, { type: 'email.replied', at: r.at, data: { emailId, recipient: r.from, subject: mail.subject } });
-      await enqueueChannelPostsOf(trx, owner.accountId, created);
+      await enqueueChannelPosts(trx, created, () => owner.accountId);
     }
     return created;
   });

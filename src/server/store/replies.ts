@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import { insertNotifications, type NewNotification, type StoredNotification } from './notifications.js';
-import { enqueueChannelPostsOf } from './webhooks.js';
+import { enqueueChannelPosts } from './webhooks.js';
 
 type Owner = { accountId: string; userId: string };
 
@@ -155,7 +155,7 @@ export async function fireReminder(db: Kysely<Schema>, r: { id: string; account_
     const stored = await insertNotifications(trx, [
       { id: randomUUID(), account_id: r.account_id, user_id: r.user_id, event_id: `reminder:${r.id}:${r.remind_at}`, type: 'REMINDER', who, subject: r.subject, url: null, email_id: r.id, at, read_at: null },
     ]);
-    await enqueueChannelPostsOf(trx, r.account_id, stored); // every channel the rep chose
+    await enqueueChannelPosts(trx, stored, () => r.account_id); // every channel the rep chose
     return stored;
   });
 }

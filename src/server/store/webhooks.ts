@@ -266,14 +266,13 @@ export interface ChannelNotice {
 /** What a channel post is recorded as in the delivery history. */
 const CHANNEL_EVENT_TYPE: Record<ChannelNotice['type'], string> = { OPEN: 'email.opened', CLICK: 'email.clicked', REPLY: 'email.replied', REMINDER: 'reminder' };
 
-/** Channel posts for notifications just stored (each carries its owner), in the caller's transaction. */
-export async function enqueueChannelPostsOf(db: Kysely<Schema>, accountId: string, notified: StoredNotification[]): Promise<void> {
-  await enqueueChannelPosts(db, notified.map((n) => ({ account_id: accountId, user_id: n.userId, type: n.type, who: n.who, subject: n.subject, url: n.url ?? null, email_id: n.emailId, at: Date.parse(n.at) })));
-}
-
-/** Queues a post to each Slack/Teams channel the notified reps set up, in the caller's transaction. */
-export async function enqueueChannelPosts(db: Kysely<Schema>, notices: ChannelNotice[]): Promise<void> {
-  if (!notices.length) return;
+/**
+ * Queues a post to each Slack/Teams channel the reps of these just-stored notifications set up, in the
+ * caller's transaction; `accountOf` names each rep's account.
+ */
+export async function enqueueChannelPosts(db: Kysely<Schema>, notified: StoredNotification[], accountOf: (userId: string) => string): Promise<void> {
+  if (!notified.length) return;
+  const notices: ChannelNotice[] = notified.map((n) => ({ account_id: accountOf(n.userId), user_id: n.userId, type: n.type, who: n.who, subject: n.subject, url: n.url ?? null, email_id: n.emailId, at: Date.parse(n.at) }));
   const rows = await db.selectFrom('user_settings').select(['user_id', 'settings']).where('user_id', 'in', [...new Set(notices.map((n) => n.user_id))]).execute();
   const channels = new Map(rows.map((r) => [r.user_id, channelsOf(r.settings)]));
   const now = Date.now();

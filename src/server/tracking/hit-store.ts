@@ -96,10 +96,7 @@ export class HitStore implements HitSink {
       await enqueueWebhooksOfEvents(trx, inserted);
       const notified = await this.notify(trx, prepared.filter((p) => p.verdict.counted && !corrected.has(p.hit.id)));
       const accountOf = new Map(prepared.map((p) => [p.mail.ownerUserId, p.mail.accountId]));
-      await enqueueChannelPosts(
-        trx,
-        notified.map((n) => ({ account_id: accountOf.get(n.userId)!, user_id: n.userId, type: n.type, who: n.who, subject: n.subject, url: n.url ?? null, email_id: n.emailId, at: Date.parse(n.at) })),
-      );
+      await enqueueChannelPosts(trx, notified, (userId) => accountOf.get(userId)!);
       return notified;
     });
     return created;

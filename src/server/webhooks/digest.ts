@@ -30,9 +30,9 @@ const time = (at: number) => new Date(at).toISOString().slice(0, 16).replace('T'
 /** The digest as subject, HTML and text. */
 export function renderDigest(items: DigestItem[], total: number, publicUrl: string): { subject: string; html: string; text: string } {
   const of = (type: NoticeType) => items.filter((i) => i.type === type).length;
-  const count = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+  const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
   // Replies and reminders are named only when there are some (they need a connected mailbox).
-  const extra = [of('REPLY') ? count(of('REPLY'), 'reply').replace('replys', 'replies') : '', of('REMINDER') ? count(of('REMINDER'), 'reminder') : ''].filter(Boolean);
+  const extra = [of('REPLY') ? count(of('REPLY'), 'reply', 'replies') : '', of('REMINDER') ? count(of('REMINDER'), 'reminder') : ''].filter(Boolean);
   const subject = `Your Mailbeacon digest: ${[count(of('OPEN'), 'open'), count(of('CLICK'), 'click'), ...extra].join(', ')}`;
   const line = (i: DigestItem) => `${i.who} ${noticeVerb(i.type)} "${i.subject || '(no subject)'}"`;
   const more = total > items.length ? `…and ${total - items.length} more on the Activity page: ${publicUrl}/app/activity` : '';
