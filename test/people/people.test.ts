@@ -74,6 +74,27 @@ describe.each(BACKENDS)('people and sign-in (%s)', (backend) => {
     expect((await fetch(server.url + '/api/v1/me', { headers: { cookie: second } })).status).toBe(401);
   });
 
+  it('a session in use gets its cookie renewed (a fresh Max-Age) when the server moves its end on, not on every request', async () => {
+    const b = browserClient(server);
+    expect((await b.call('/api/v1/auth/login', { json: { email: 'ada@acme.test', password: PASSWORD } })).status).toBe(200);
+    await b.call('/api/v1/me');
+    expect(b.setCookie).toBeUndefined();
+    // Two minutes without use: the next request slides the end on, and the browser is told so.
+    const database = await db.open();
+    try {
+      const id = b.cookie!.split('=')[1].split('.')[0];
+      await database.db.updateTable('sessions').set({ last_used_at: Date.now() - 120_000 }).where('id', '=', id).execute();
+    } finally {
+      await database.close();
+    }
+    const same = b.cookie;
+    expect((await b.call('/api/v1/me')).status).toBe(200);
+    expect(b.setCookie).toMatch(/^mb_session=[^;]+; Max-Age=2592000; Path=\/; HttpOnly; SameSite=Lax/);
+    expect(b.cookie).toBe(same);
+    await b.call('/api/v1/me');
+    expect(b.setCookie).toBeUndefined();
+  });
+
   it('a cookie-authenticated write from another origin, or with no origin at all, is refused with 403; bearer needs none', async () => {
     const b = browserClient(server);
     await b.call('/api/v1/auth/login', { json: { email: 'ada@acme.test', password: PASSWORD } });

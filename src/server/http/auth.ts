@@ -10,7 +10,7 @@ import { verifySession } from '../store/sessions.js';
 import { ApiError, unauthorized } from '../errors.js';
 import { FailureThrottle } from '../security/throttle.js';
 import { throttleAddress } from '../../shared/ip-ranges.js';
-import { clearSessionCookie, fromOwnOrigin, isUnsafe, SESSION_IDLE_MS, sessionCookieOf } from './session-cookie.js';
+import { clearSessionCookie, fromOwnOrigin, isUnsafe, SESSION_IDLE_MS, sessionCookieOf, setSessionCookie } from './session-cookie.js';
 
 /** Wrong tokens a client address may present before its further wrong ones get 429 instead of 401
  * (guessing 256-bit tokens is hopeless anyway; this tells a misbehaving client to back off). A valid
@@ -55,6 +55,9 @@ export function authenticate(db: Kysely<Schema>, config: Pick<Config, 'publicUrl
       if (isUnsafe(request) && !fromOwnOrigin(request, config)) {
         throw new ApiError(403, 'FORBIDDEN', "This request came from another site's page, so the session cookie cannot authorise it; use Mailbeacon's own pages or a Bearer access token.");
       }
+      // The server moved the session's end on; without a fresh Max-Age the browser would still drop
+      // the cookie 30 days after sign-in however often it is used.
+      if (principal.renewed) setSessionCookie(request, reply, cookie);
       request.principal = principal;
       return;
     }

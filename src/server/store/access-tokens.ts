@@ -13,6 +13,8 @@ export interface Principal {
   role: 'admin' | 'member';
   /** Set when the request came with the `mb_session` cookie rather than a Bearer token. */
   sessionId?: string;
+  /** For a browser session: this request moved the session's end on, so the cookie's Max-Age should follow. */
+  renewed?: boolean;
 }
 
 /** How often a credential's `last_used_at` is written at most: a busy client must not turn every

@@ -48,10 +48,9 @@ export async function verifySession(db: Kysely<Schema>, cookie: string, idleMs: 
     .where('users.removed_at', 'is', null)
     .executeTakeFirst();
   if (!row || !safeEqual(row.secret_hash, sha256(m[2]))) return undefined;
-  if (now - Number(row.last_used_at) > LAST_USED_STEP_MS) {
-    await db.updateTable('sessions').set({ last_used_at: now, expires_at: now + idleMs }).where('id', '=', row.id).execute();
-  }
-  return { accountId: row.account_id, userId: row.user_id, email: row.email, role: row.role, tokenId: row.id, sessionId: row.id };
+  const renewed = now - Number(row.last_used_at) > LAST_USED_STEP_MS;
+  if (renewed) await db.updateTable('sessions').set({ last_used_at: now, expires_at: now + idleMs }).where('id', '=', row.id).execute();
+  return { accountId: row.account_id, userId: row.user_id, email: row.email, role: row.role, tokenId: row.id, sessionId: row.id, renewed };
 }
 
 /** The user's live sessions, most recently used first. */
