@@ -1,16 +1,22 @@
-// Settings › Connect your mailbox (docs/product.md, Connected mailbox): host, port, security, username
-// and password (or app password); "Test and save" logs in on the server and shows the mail server's own
-// answer. Below: the sync's status and last error, Disconnect, and the reply and reminder settings.
+// Settings › Connect your mailbox (docs/product.md §11), one component for the add-in's Settings tab
+// (350 px) and the web app's Settings page: host, port, security, username and password (or app
+// password); "Test and save" logs in on the server and shows the mail server's own answer. Below: the
+// sync's status and last error, Disconnect, and the reply and reminder settings.
 import { useEffect, useState } from 'react';
 import { Button, Caption1, Field, Input, Radio, RadioGroup, Subtitle2, Switch, Text } from '@fluentui/react-components';
-import type { MailboxSecurity, MailboxView, UserSettingsUpdate } from '../../shared/api.js';
-import { useServices } from '../hooks/services.js';
-import { usePaneStyles } from '../../ui/components/styles.js';
+import type { MailboxSecurity, MailboxView, UserSettings, UserSettingsUpdate } from '../../shared/api.js';
+import type { MailbeaconApi } from '../api/client.js';
+import { usePaneStyles } from './styles.js';
 
 const STATUS_LABEL: Record<MailboxView['status'], string> = { CONNECTED: 'Connected', CONNECTING: 'Connecting…', ERROR: 'Not syncing' };
 
-export function MailboxSettings({ save }: { save(update: UserSettingsUpdate): Promise<void> }) {
-  const { api, settings } = useServices();
+interface Props {
+  api: Pick<MailbeaconApi, 'getMailbox' | 'connectMailbox' | 'disconnectMailbox'>;
+  settings: Pick<UserSettings, 'logReplies' | 'defaultRemindDays'>;
+  save(update: UserSettingsUpdate): void | Promise<void>;
+}
+
+export function MailboxSettings({ api, settings, save }: Props) {
   const s = usePaneStyles();
   const [mailbox, setMailbox] = useState<MailboxView | null>(null);
   const [host, setHost] = useState('');
@@ -20,19 +26,23 @@ export function MailboxSettings({ save }: { save(update: UserSettingsUpdate): Pr
   const [password, setPassword] = useState('');
   const [answer, setAnswer] = useState('');
   const [busy, setBusy] = useState(false);
+  // 'no' while the status loads, 'yes' once known, else why it could not be read.
+  const [loaded, setLoaded] = useState<string>('no');
 
   useEffect(() => {
     let live = true;
     void api.getMailbox().then(
       (m) => {
-        if (!live || !m) return;
+        if (!live) return;
+        setLoaded('yes');
+        if (!m) return;
         setMailbox(m);
         setHost(m.host);
         setPort(String(m.port));
         setSecurity(m.security);
         setUsername(m.username);
       },
-      () => undefined,
+      (e: Error) => live && setLoaded(`Could not read your mailbox's status: ${e.message} Reopen Settings to try again.`),
     );
     return () => {
       live = false;
@@ -76,6 +86,9 @@ export function MailboxSettings({ save }: { save(update: UserSettingsUpdate): Pr
         Connect your mailbox
       </Subtitle2>
       <Caption1 className={s.muted}>Logs mail you send from any device, notices replies, and reminds you to follow up.</Caption1>
+      {loaded === 'no' && <Caption1>Checking your mailbox…</Caption1>}
+      {loaded !== 'no' && loaded !== 'yes' && <Caption1 role="alert">{loaded}</Caption1>}
+      {loaded === 'yes' && !mailbox && <Caption1 role="status" aria-label="Mailbox status">Not connected.</Caption1>}
       {mailbox && (
         <div role="status" aria-label="Mailbox status">
           <Text weight="semibold">{STATUS_LABEL[mailbox.status]}</Text>
