@@ -239,6 +239,7 @@ describe('Settings and erasure in the web app', { timeout: 120_000 }, () => {
 
     await page.getByRole('button', { name: 'Delete permanently' }).click();
     await dialog.getByLabel('Type bob.stone@acme.test to confirm').fill('Bob.Stone@acme.test');
+    await shot(page, 'settings', 'contact-erase-dialog');
     await dialog.getByRole('button', { name: 'Delete permanently' }).click();
     await page.waitForURL(/\/app\/contacts$/);
     await page.getByText('bob.stone@acme.test was erased', { exact: false }).waitFor();

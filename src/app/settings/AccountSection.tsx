@@ -64,7 +64,7 @@ export function AccountSection() {
           </Field>
           <Field
             label="Keep data for (days)"
-            hint="Opens, clicks and replies, message bodies, delivery logs, logged emails and their attachments older than this are deleted for good; counts and contacts stay. 1 to 3650 days; saved when you leave the field."
+            hint="Opens, clicks, replies and notifications, message bodies, delivery logs, logged emails and their attachments older than this are deleted for good; counts and contacts stay. 1 to 3650 days; saved when you leave the field."
             validationMessage={retentionBad ?? undefined}
             validationState={retentionBad ? 'error' : 'none'}
           >
