@@ -88,7 +88,7 @@ export function MailboxSettings({ api, settings, save }: Props) {
       <Caption1 className={s.muted}>Logs mail you send from any device, notices replies, and reminds you to follow up.</Caption1>
       {loaded === 'no' && <Caption1>Checking your mailbox…</Caption1>}
       {loaded !== 'no' && loaded !== 'yes' && <Caption1 role="alert">{loaded}</Caption1>}
-      {loaded === 'yes' && !mailbox && <Caption1 role="status" aria-label="Mailbox status">Not connected.</Caption1>}
+      {loaded === 'yes' && !mailbox && <Caption1>Not connected.</Caption1>}
       {mailbox && (
         <div role="status" aria-label="Mailbox status">
           <Text weight="semibold">{STATUS_LABEL[mailbox.status]}</Text>
