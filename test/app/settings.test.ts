@@ -247,6 +247,31 @@ describe('Settings and erasure in the web app', { timeout: 120_000 }, () => {
     await ctx.close();
   });
 
+  it('another account cannot end, revoke or erase what is not theirs; bad values change nothing', async () => {
+    const outsider = await appUser(server, 'eve@elsewhere.test', { role: 'admin', account: 'elsewhere' });
+    const devices = (await (await asCookie(admin.cookie, '/api/v1/sessions')).json()) as { results: Array<{ id: string; kind: string; current: boolean }> };
+    const mySession = devices.results.find((d) => d.current)!;
+    const myToken = devices.results.find((d) => d.kind === 'token')!;
+    expect((await asCookie(outsider.cookie, `/api/v1/sessions/${mySession.id}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await asCookie(outsider.cookie, `/api/v1/access-tokens/${myToken.id}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await asCookie(admin.cookie, '/api/v1/settings')).status).toBe(200);
+    expect((await server.api('/api/v1/settings', { token: admin.accessToken })).status).toBe(200);
+
+    const made = await server.api('/api/v1/contacts', { token: admin.accessToken, method: 'POST', json: { email: 'zoe@acme.test', name: 'Zoë Ünïcode ✓' } });
+    expect(made.status).toBe(201);
+    const { id } = (await made.json()) as { id: string };
+    expect((await asCookie(outsider.cookie, '/crm/v3/objects/contacts/gdpr-delete', { method: 'POST', json: { objectId: id } })).status).toBe(404);
+    expect((await server.api(`/api/v1/contacts/${id}`, { token: admin.accessToken })).status).toBe(200);
+
+    for (const retentionDays of [0, 3651, 1.5, -1]) {
+      expect((await asCookie(admin.cookie, '/api/v1/account', { method: 'PUT', json: { retentionDays } })).status, String(retentionDays)).toBe(400);
+    }
+    expect((await asCookie(admin.cookie, '/api/v1/auth/password', { method: 'POST', json: { currentPassword: 'a brand new passphrase 42', newPassword: 'x'.repeat(100_000) } })).status).toBe(400);
+    expect((await login(admin.email, 'a brand new passphrase 42')).status).toBe(200);
+    // Cookie-authenticated changes from another site are refused.
+    expect((await asCookie(admin.cookie, '/api/v1/auth/password', { method: 'POST', headers: { origin: 'https://evil.test' }, json: { currentPassword: 'a brand new passphrase 42', newPassword: 'another long passphrase 7' } })).status).toBe(403);
+  });
+
   it('Settings and the contact page pass axe-core at 1280 light, dark and 360 px', async () => {
     await looks('/app/settings', admin, 'settings-admin', 'Sending domains');
     await looks('/app/settings', member, 'settings-member', 'Notification channels');
