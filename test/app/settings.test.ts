@@ -247,6 +247,36 @@ describe('Settings and erasure in the web app', { timeout: 120_000 }, () => {
     await ctx.close();
   });
 
+  it('shows loading, then an error with Retry when a section cannot load, and works from the keyboard', async () => {
+    const { page, ctx } = await openApp(browser, server, admin, '/app/settings');
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route('**/api/v1/sessions', async (route) => {
+      await held;
+      await route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ status: 'error', message: 'The database is busy.', category: 'INTERNAL' }) });
+    });
+    await page.reload();
+    const devices = section(page, 'Devices and access tokens');
+    await devices.getByText('Loading your devices…').waitFor();
+    release();
+    await devices.getByRole('alert').getByText('Could not load your devices: The database is busy.', { exact: false }).waitFor();
+    await shot(page, 'settings', 'settings-devices-error');
+    await page.unroute('**/api/v1/sessions');
+    await devices.getByRole('button', { name: 'Retry' }).click();
+    await devices.getByRole('list', { name: 'Devices and access tokens' }).getByText('This device').waitFor();
+
+    // Change the password from the keyboard alone: Tab between the fields, Enter submits.
+    const pw = section(page, 'Password');
+    await pw.getByLabel('Current password').focus();
+    await page.keyboard.type('a brand new passphrase 42');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('short');
+    await page.keyboard.press('Enter');
+    await pw.getByText(/Password not changed: /).waitFor();
+    expect((await login(admin.email, 'a brand new passphrase 42')).status).toBe(200);
+    await ctx.close();
+  });
+
   it('another account cannot end, revoke or erase what is not theirs; bad values change nothing', async () => {
     const outsider = await appUser(server, 'eve@elsewhere.test', { role: 'admin', account: 'elsewhere' });
     const devices = (await (await asCookie(admin.cookie, '/api/v1/sessions')).json()) as { results: Array<{ id: string; kind: string; current: boolean }> };
