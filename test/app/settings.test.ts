@@ -130,6 +130,19 @@ describe('Settings and erasure in the web app', { timeout: 120_000 }, () => {
     expect((await asCookie(other, '/api/v1/settings')).status).toBe(401);
     expect((await asCookie(admin.cookie, '/api/v1/settings')).status).toBe(200);
 
+    // A new token is shown once and works.
+    await devices.getByRole('button', { name: 'Create access token' }).click();
+    await devices.getByText('Name the token after where it is used', { exact: false }).waitFor();
+    await devices.getByLabel("New token's name").fill('Reports ✓');
+    await devices.getByLabel("New token's name").press('Enter');
+    await devices.getByText('Token "Reports ✓" created').waitFor();
+    const shown = await devices.getByLabel('Access token', { exact: true }).inputValue();
+    expect((await server.api('/api/v1/settings', { token: shown })).status).toBe(200);
+    await list.getByText('Reports ✓').waitFor();
+    await shot(page, 'settings', 'settings-token-created');
+    await devices.getByRole('button', { name: 'Done' }).click();
+    expect(await devices.getByLabel('Access token', { exact: true }).count()).toBe(0);
+
     await list.getByRole('button', { name: 'Revoke CRM sync' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByText('Revoke the token "CRM sync"?').waitFor();

@@ -1,9 +1,10 @@
 // Settings › Devices and access tokens (docs/product.md §9): the person's browser sessions and access
 // tokens (`GET /api/v1/sessions`), this device marked. Another session can be ended; a token revoked
-// after a confirmation, since whatever uses it stops working at once.
+// after a confirmation, since whatever uses it stops working at once. A new token is shown once.
 import { useState } from 'react';
-import { Badge, Button, Caption1, Text } from '@fluentui/react-components';
-import type { Device } from '../../shared/api.js';
+import { Badge, Button, Caption1, Field, Input, MessageBar, MessageBarBody, MessageBarTitle, Text } from '@fluentui/react-components';
+import { CopyRegular } from '@fluentui/react-icons';
+import type { Device, NewAccessToken } from '../../shared/api.js';
 import { sessionApi } from '../../ui/api/session-api.js';
 import { relativeTime } from '../../ui/helpers/relative-time.js';
 import { Confirm, type Question } from '../components/confirm.js';
@@ -25,6 +26,21 @@ export function DevicesSection({ version }: { version: number }) {
   const [said, setSaid] = useState<{ intent: 'success' | 'error'; text: string } | null>(null);
   const [question, setQuestion] = useState<Question | null>(null);
   const devices = list.value ?? [];
+  const [name, setName] = useState('');
+  const [made, setMade] = useState<NewAccessToken | null>(null);
+
+  async function create() {
+    if (!name.trim()) return setSaid({ intent: 'error', text: 'Name the token after where it is used, e.g. "CRM sync".' });
+    try {
+      const t = await sessionApi.createAccessToken(name.trim());
+      setMade(t);
+      setName('');
+      setSaid(null);
+      list.reload();
+    } catch (e) {
+      setSaid({ intent: 'error', text: `Could not create the token: ${(e as Error).message}` });
+    }
+  }
 
   async function end(d: Device) {
     try {
@@ -49,6 +65,25 @@ export function DevicesSection({ version }: { version: number }) {
       <SectionHeading id="mb-devices" title="Devices and access tokens" />
       <Caption1 className={s.muted}>Browsers signed in as you, and the tokens the Outlook add-in and your scripts use.</Caption1>
       <Outcome outcome={said} />
+      {made && (
+        <MessageBar intent="success" layout="multiline">
+          <MessageBarBody className={s.section}>
+            <MessageBarTitle>Token "{made.name}" created</MessageBarTitle>
+            <Text>Copy it now: you won't see this token again. Scripts send it in the header "Authorization: Bearer" followed by the token.</Text>
+            <Field label="Access token">
+              <Input readOnly value={made.accessToken} className={s.mono} onFocus={(e) => e.target.select()} />
+            </Field>
+            <div className={s.row}>
+              <Button size="small" icon={<CopyRegular />} onClick={() => void navigator.clipboard?.writeText(made.accessToken)}>
+                Copy token
+              </Button>
+              <Button size="small" onClick={() => setMade(null)}>
+                Done
+              </Button>
+            </div>
+          </MessageBarBody>
+        </MessageBar>
+      )}
       {list.error && <ErrorBar what="Could not load your devices" error={list.error} onRetry={list.reload} />}
       {!list.value ? (
         !list.error && <Loading label="Loading your devices…" />
@@ -83,6 +118,20 @@ export function DevicesSection({ version }: { version: number }) {
           ))}
         </ul>
       )}
+      <form
+        className={s.row}
+        onSubmit={(e) => {
+          e.preventDefault();
+          void create();
+        }}
+      >
+        <Field label="New token's name">
+          <Input value={name} onChange={(_, d) => setName(d.value)} maxLength={100} placeholder="CRM sync" />
+        </Field>
+        <Button type="submit" style={{ alignSelf: 'flex-end' }}>
+          Create access token
+        </Button>
+      </form>
       <Confirm question={question} onClose={() => setQuestion(null)} />
     </section>
   );
