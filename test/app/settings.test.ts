@@ -182,6 +182,16 @@ describe('Settings and erasure in the web app', { timeout: 120_000 }, () => {
     await box.getByRole('switch', { name: 'Log replies' }).click();
     await page.getByText('Saved', { exact: true }).first().waitFor();
     expect(((await (await asCookie(admin.cookie, '/api/v1/settings')).json()) as { logReplies: boolean }).logReplies).toBe(false);
+    await box.getByRole('switch', { name: 'Remind me if no reply, by default' }).click();
+    const remind = box.getByLabel('Remind after (days)');
+    await expect.poll(() => remind.inputValue()).toBe('3');
+    await remind.fill('400');
+    await remind.blur();
+    await box.getByText('Type a whole number of days from 1 to 365.').waitFor();
+    await remind.fill('5');
+    await remind.blur();
+    const mine = async () => ((await (await asCookie(admin.cookie, '/api/v1/settings')).json()) as { defaultRemindDays: number | null }).defaultRemindDays;
+    await expect.poll(mine).toBe(5);
     await ctx.close();
   });
 

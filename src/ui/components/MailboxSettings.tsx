@@ -134,6 +134,25 @@ export function MailboxSettings({ api, settings, save }: Props) {
         checked={settings.defaultRemindDays != null}
         onChange={(_, d) => void save({ defaultRemindDays: d.checked ? 3 : null })}
       />
+      {settings.defaultRemindDays != null && <RemindDaysField days={settings.defaultRemindDays} onSave={(defaultRemindDays) => void save({ defaultRemindDays })} />}
     </section>
+  );
+}
+
+/** How many days without a reply before the reminder (1–365, as the server takes it); saved when left. */
+function RemindDaysField({ days, onSave }: { days: number; onSave(days: number): void }) {
+  const [draft, setDraft] = useState(String(days));
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => setDraft(String(days)), [days]);
+  function commit() {
+    const n = Number(draft.trim());
+    const bad = Number.isInteger(n) && n >= 1 && n <= 365 ? null : 'Type a whole number of days from 1 to 365.';
+    setProblem(bad);
+    if (!bad && n !== days) onSave(n);
+  }
+  return (
+    <Field label="Remind after (days)" validationMessage={problem ?? undefined} validationState={problem ? 'error' : 'none'}>
+      <Input type="number" min={1} max={365} value={draft} onChange={(_, d) => setDraft(d.value)} onBlur={commit} style={{ maxWidth: 120 }} />
+    </Field>
   );
 }
