@@ -3,7 +3,7 @@
 // own origin with the session cookie, and a test or the add-in's dialog may provide one with a token.
 import { createContext, useContext } from 'react';
 import type { AxiosRequestConfig } from 'axios';
-import { createRequester, type Requester } from '../ui/api/client.js';
+import { createApi, createRequester, type Requester } from '../ui/api/client.js';
 import { routes } from '../ui/api/routes.js';
 import type {
   AccountSettings,
@@ -42,6 +42,8 @@ export function createAppApi(config: { backendUrl: string; accessToken?: string 
   // A POST with no body still sends `{}`: the server takes JSON only, and axios would label an empty body otherwise.
   const call = <T>(method: AxiosRequestConfig['method'], url: string, data?: unknown) => request<T>({ method, url, data: data ?? (method === 'POST' ? {} : undefined) });
   const base = config.backendUrl.replace(/\/+$/, '');
+  // The calls the add-in makes too (its shared Settings components take them), made once, in the shared client.
+  const shared = createApi({ backendUrl: config.backendUrl, accessToken: config.accessToken ?? '', timeoutMs: 20_000 });
   return {
     backendUrl: base,
     me: () => get<MeResponse>(routes.me),
@@ -76,6 +78,8 @@ export function createAppApi(config: { backendUrl: string; accessToken?: string 
     // contacts and tracked email
     contacts: (q: string, after?: string) => get<Page<Contact>>(routes.contacts, { q: q || undefined, after, limit: 25 }),
     contact: (id: string) => get<Contact>(`${routes.contacts}/${e(id)}`),
+    /** Erasure (docs/product.md §13), HubSpot's GDPR delete; admins only. */
+    eraseContact: (id: string) => call<void>('POST', '/crm/v3/objects/contacts/gdpr-delete', { objectId: id }),
     updateContact: (id: string, update: Omit<ContactUpdate, 'properties' | 'name'> & { name?: string | null; properties?: Record<string, string | null> }) => call<Contact>('PATCH', `${routes.contacts}/${e(id)}`, update),
     timeline: (contactId: string, after?: string) => get<Page<TimelineEntry>>(routes.timeline(contactId), { after, limit: 20 }),
     attachmentUrl: (id: string) => `${base}/api/v1/attachments/${e(id)}`,
@@ -93,9 +97,20 @@ export function createAppApi(config: { backendUrl: string; accessToken?: string 
     // settings
     settings: () => get<UserSettings>(routes.settings),
     saveSettings: (update: UserSettingsUpdate) => call<UserSettings>('PUT', routes.settings, update),
+    getMailbox: shared.getMailbox,
+    connectMailbox: shared.connectMailbox,
+    disconnectMailbox: shared.disconnectMailbox,
     account: () => get<AccountSettings>('/api/v1/account'),
     saveAccount: (update: Partial<AccountSettings>) => call<AccountSettings>('PUT', '/api/v1/account', update),
+    senderAddress: () => get<SenderAddress>('/api/v1/account/sender-address'),
+    saveSenderAddress: (address: string | null) => call<SenderAddress>('PUT', '/api/v1/account/sender-address', { address }),
   };
+}
+
+/** Where invitations and password resets come from (`isDefault`: no-reply@ the public host). */
+export interface SenderAddress {
+  address: string;
+  isDefault: boolean;
 }
 
 export type AppApi = ReturnType<typeof createAppApi>;

@@ -13,7 +13,7 @@ import { effectiveSettings } from '../../src/addin/models/session.js';
 import { trackingSummary } from '../../src/addin/helpers/summary.js';
 import { contactProperties, searchTemplates, templateFields } from '../../src/addin/helpers/template-fields.js';
 import { isDarkBackground } from '../../src/addin/helpers/theme.js';
-import { ipProblem, neverLogProblem } from '../../src/addin/helpers/settings-checks.js';
+import { ipProblem, neverLogProblem } from '../../src/ui/helpers/settings-checks.js';
 import type { NotificationItem } from '../../src/shared/api.js';
 import { contact, template } from './fake-api.js';
 

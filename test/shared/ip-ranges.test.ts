@@ -5,7 +5,7 @@ import net from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cleanBlockedIps, ipFamily, isIpOrRange, throttleAddress } from '../../src/shared/ip-ranges.js';
-import { ipProblem } from '../../src/addin/helpers/settings-checks.js';
+import { ipProblem } from '../../src/ui/helpers/settings-checks.js';
 
 const hexGroup = fc.stringMatching(/^[0-9a-fA-F]{1,5}$/);
 const octet = fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.constantFrom('01', '00', '255', ''));

@@ -4,12 +4,12 @@ import { useRef, useState } from 'react';
 import { Button, Caption1, Radio, RadioGroup, Subtitle2, Switch, Text } from '@fluentui/react-components';
 import type { UserSettings, UserSettingsUpdate } from '../../shared/api.js';
 import { effectiveSettings } from '../models/session.js';
-import { ipProblem, neverLogProblem } from '../helpers/settings-checks.js';
+import { ipProblem, neverLogProblem } from '../../ui/helpers/settings-checks.js';
 import { useServices } from '../hooks/services.js';
 import { usePaneStyles } from '../../ui/components/styles.js';
 import { TagListInput } from './TagListInput.js';
-import { ChannelUrlField } from './ChannelUrlField.js';
-import { MailboxSettings } from './MailboxSettings.js';
+import { NotificationChannels } from '../../ui/components/NotificationChannels.js';
+import { MailboxSettings } from '../../ui/components/MailboxSettings.js';
 
 const merged = (s: UserSettings, u: UserSettingsUpdate): UserSettings =>
   effectiveSettings({ ...s, ...u, notifications: { ...s.notifications, ...u.notifications }, channels: { ...s.channels, ...u.channels } });
@@ -81,28 +81,7 @@ export function SettingsPane() {
         <Switch label="Only the first open of each email" checked={n.firstOpenOnly} onChange={(_, d) => save({ notifications: { firstOpenOnly: d.checked } })} />
       </section>
       <hr className={s.rule} />
-      <section className={s.section} aria-labelledby="mb-channels">
-        <Subtitle2 as="h2" id="mb-channels" className={s.heading}>
-          Notification channels
-        </Subtitle2>
-        <ChannelUrlField
-          label="Slack webhook URL"
-          hint="Opens and clicks you are notified of are also posted to this Slack incoming webhook."
-          value={settings.channels.slackWebhookUrl}
-          onSave={(slackWebhookUrl) => save({ channels: { slackWebhookUrl } })}
-        />
-        <ChannelUrlField
-          label="Teams webhook URL"
-          hint="The same, posted to a Microsoft Teams incoming webhook."
-          value={settings.channels.teamsWebhookUrl}
-          onSave={(teamsWebhookUrl) => save({ channels: { teamsWebhookUrl } })}
-        />
-        <Switch
-          label="Daily email digest"
-          checked={settings.channels.emailDigest === 'daily'}
-          onChange={(_, d) => save({ channels: { emailDigest: d.checked ? 'daily' : 'off' } })}
-        />
-      </section>
+      <NotificationChannels channels={settings.channels} save={save} />
       <hr className={s.rule} />
       <TagListInput
         label="Blocked IP addresses"
@@ -112,7 +91,7 @@ export function SettingsPane() {
         onChange={(blockedIps) => save({ blockedIps })}
       />
       <hr className={s.rule} />
-      <MailboxSettings save={save} />
+      <MailboxSettings api={api} settings={settings} save={save} />
       <hr className={s.rule} />
       <section className={s.section} aria-labelledby="mb-pixel">
         <Subtitle2 as="h2" id="mb-pixel" className={s.heading}>

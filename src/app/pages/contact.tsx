@@ -8,6 +8,8 @@ import { ContactTimeline } from '../../ui/components/ContactTimeline.js';
 import { useAppApi } from '../api.js';
 import { ErrorBar, Loading, Outcome, PageFrame, usePageStyles } from '../components/page.js';
 import { useResource } from '../components/paged.js';
+import { EraseContact } from '../components/EraseContact.js';
+import { useSession } from '../session.js';
 
 const words = (basis: string) => basis.charAt(0) + basis.slice(1).toLowerCase().replace(/_/g, ' ');
 
@@ -33,6 +35,7 @@ export default function ContactPage(props: { params: Record<string, string> }) {
 
 function ContactView({ initial }: { initial: Contact }) {
   const api = useAppApi();
+  const { user } = useSession();
   const s = usePageStyles();
   const [contact, setContact] = useState(initial);
   const [name, setName] = useState(initial.name ?? '');
@@ -110,6 +113,19 @@ function ContactView({ initial }: { initial: Contact }) {
           Timeline
         </Text>
         <ContactTimeline contactId={contact.id} loadPage={api.timeline} attachmentHref={(a) => api.attachmentUrl(a.id)} />
+      </section>
+      <section className={s.card} aria-labelledby="mb-contact-erase">
+        <Text as="h2" id="mb-contact-erase" size={500} weight="semibold" style={{ margin: 0 }}>
+          Erase
+        </Text>
+        {user.role === 'admin' ? (
+          <>
+            <Text>Erasing removes everything kept about {contact.email}, as a GDPR erasure request asks.</Text>
+            <EraseContact contact={contact} />
+          </>
+        ) : (
+          <Text>Only an admin of your account can erase a contact; ask one if {contact.email} asked to be forgotten.</Text>
+        )}
       </section>
     </PageFrame>
   );

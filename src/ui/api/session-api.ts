@@ -47,5 +47,6 @@ export const sessionApi = {
   removeUser: (id: string) => request<void>({ method: 'DELETE', url: routes.user(id) }),
   devices: async () => (await request<{ results: Device[] }>({ url: routes.sessions })).results,
   endDevice: (id: string) => request<void>({ method: 'DELETE', url: routes.session(id) }),
+  revokeAccessToken: (id: string) => request<void>({ method: 'DELETE', url: routes.accessToken(id) }),
   createAccessToken: (name: string) => request<NewAccessToken>({ method: 'POST', url: routes.accessTokens, data: { name } }),
 };

@@ -1,16 +1,22 @@
-// Settings › Connect your mailbox (docs/product.md, Connected mailbox): host, port, security, username
-// and password (or app password); "Test and save" logs in on the server and shows the mail server's own
-// answer. Below: the sync's status and last error, Disconnect, and the reply and reminder settings.
+// Settings › Connect your mailbox (docs/product.md §11), one component for the add-in's Settings tab
+// (350 px) and the web app's Settings page: host, port, security, username and password (or app
+// password); "Test and save" logs in on the server and shows the mail server's own answer. Below: the
+// sync's status and last error, Disconnect, and the reply and reminder settings.
 import { useEffect, useState } from 'react';
 import { Button, Caption1, Field, Input, Radio, RadioGroup, Subtitle2, Switch, Text } from '@fluentui/react-components';
-import type { MailboxSecurity, MailboxView, UserSettingsUpdate } from '../../shared/api.js';
-import { useServices } from '../hooks/services.js';
-import { usePaneStyles } from '../../ui/components/styles.js';
+import type { MailboxSecurity, MailboxView, UserSettings, UserSettingsUpdate } from '../../shared/api.js';
+import type { MailbeaconApi } from '../api/client.js';
+import { usePaneStyles } from './styles.js';
 
 const STATUS_LABEL: Record<MailboxView['status'], string> = { CONNECTED: 'Connected', CONNECTING: 'Connecting…', ERROR: 'Not syncing' };
 
-export function MailboxSettings({ save }: { save(update: UserSettingsUpdate): Promise<void> }) {
-  const { api, settings } = useServices();
+interface Props {
+  api: Pick<MailbeaconApi, 'getMailbox' | 'connectMailbox' | 'disconnectMailbox'>;
+  settings: Pick<UserSettings, 'logReplies' | 'defaultRemindDays'>;
+  save(update: UserSettingsUpdate): void | Promise<void>;
+}
+
+export function MailboxSettings({ api, settings, save }: Props) {
   const s = usePaneStyles();
   const [mailbox, setMailbox] = useState<MailboxView | null>(null);
   const [host, setHost] = useState('');
@@ -20,19 +26,23 @@ export function MailboxSettings({ save }: { save(update: UserSettingsUpdate): Pr
   const [password, setPassword] = useState('');
   const [answer, setAnswer] = useState('');
   const [busy, setBusy] = useState(false);
+  // 'no' while the status loads, 'yes' once known, else why it could not be read.
+  const [loaded, setLoaded] = useState<string>('no');
 
   useEffect(() => {
     let live = true;
     void api.getMailbox().then(
       (m) => {
-        if (!live || !m) return;
+        if (!live) return;
+        setLoaded('yes');
+        if (!m) return;
         setMailbox(m);
         setHost(m.host);
         setPort(String(m.port));
         setSecurity(m.security);
         setUsername(m.username);
       },
-      () => undefined,
+      (e: Error) => live && setLoaded(`Could not read your mailbox's status: ${e.message} Reopen Settings to try again.`),
     );
     return () => {
       live = false;
@@ -76,6 +86,9 @@ export function MailboxSettings({ save }: { save(update: UserSettingsUpdate): Pr
         Connect your mailbox
       </Subtitle2>
       <Caption1 className={s.muted}>Logs mail you send from any device, notices replies, and reminds you to follow up.</Caption1>
+      {loaded === 'no' && <Caption1>Checking your mailbox…</Caption1>}
+      {loaded !== 'no' && loaded !== 'yes' && <Caption1 role="alert">{loaded}</Caption1>}
+      {loaded === 'yes' && !mailbox && <Caption1>Not connected.</Caption1>}
       {mailbox && (
         <div role="status" aria-label="Mailbox status">
           <Text weight="semibold">{STATUS_LABEL[mailbox.status]}</Text>
@@ -121,6 +134,25 @@ export function MailboxSettings({ save }: { save(update: UserSettingsUpdate): Pr
         checked={settings.defaultRemindDays != null}
         onChange={(_, d) => void save({ defaultRemindDays: d.checked ? 3 : null })}
       />
+      {settings.defaultRemindDays != null && <RemindDaysField days={settings.defaultRemindDays} onSave={(defaultRemindDays) => void save({ defaultRemindDays })} />}
     </section>
+  );
+}
+
+/** How many days without a reply before the reminder (1–365, as the server takes it); saved when left. */
+function RemindDaysField({ days, onSave }: { days: number; onSave(days: number): void }) {
+  const [draft, setDraft] = useState(String(days));
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => setDraft(String(days)), [days]);
+  function commit() {
+    const n = Number(draft.trim());
+    const bad = Number.isInteger(n) && n >= 1 && n <= 365 ? null : 'Type a whole number of days from 1 to 365.';
+    setProblem(bad);
+    if (!bad && n !== days) onSave(n);
+  }
+  return (
+    <Field label="Remind after (days)" validationMessage={problem ?? undefined} validationState={problem ? 'error' : 'none'}>
+      <Input type="number" min={1} max={365} value={draft} onChange={(_, d) => setDraft(d.value)} onBlur={commit} style={{ maxWidth: 120 }} />
+    </Field>
   );
 }
