@@ -30,6 +30,7 @@ import {
 } from '@fluentui/react-components';
 import type { Template, TemplateInput } from '../../shared/api.js';
 import { sameOriginApi, useAppApi, type AppApi } from '../api.js';
+import { ApiError } from '../../ui/api/client.js';
 import { useSession } from '../session.js';
 import { useMedia } from '../components/media.js';
 import { ErrorBar, Loading, Outcome, PageFrame, usePageStyles } from '../components/page.js';
@@ -48,15 +49,15 @@ void htmlEditor.preload().catch(() => undefined);
 const HtmlEditor = htmlEditor.Component;
 
 // A template opened directly (/app/templates/7) is asked for as soon as this page's code runs, beside the
-// session check and the code editor, rather than after the page's first render. Used once; a failure
-// (signed out, say) is asked again the ordinary way.
+// session check and the code editor, rather than after the page's first render. Used once; asked while
+// signed out (401), it is asked again the ordinary way after sign-in; any other answer (404…) stands.
 const opened = /^\/app\/templates\/(\d+)$/.exec(location.pathname);
 let early: { id: number; answer: Promise<Template> } | null = opened ? { id: Number(opened[1]), answer: sameOriginApi().template(Number(opened[1])) } : null;
 early?.answer.catch(() => undefined);
 function templateOf(api: AppApi, id: number): Promise<Template> {
   const mine = early?.id === id ? early.answer : null;
   early = null;
-  return mine ? mine.catch(() => api.template(id)) : api.template(id);
+  return mine ? mine.catch((e: unknown) => (e instanceof ApiError && e.kind === 'unauthorized' ? api.template(id) : Promise.reject(e))) : api.template(id);
 }
 
 const useStyles = makeStyles({
