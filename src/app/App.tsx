@@ -1,7 +1,7 @@
 // The web app (docs/product.md, "The web app"): the signed-out pages (sign in, forgot password, set
 // your password, the add-in's sign-in dialog), and once signed in the shell with the page of the
 // path, each page loaded on its own. A session that ends sends the person to sign in and then back.
-import { lazy, Suspense, useCallback, useEffect, useMemo, useState, type ComponentType, type LazyExoticComponent } from 'react';
+import { Suspense, useCallback, useEffect, useMemo, useState, type ComponentType } from 'react';
 import { MessageBar, MessageBarBody, Spinner, Button } from '@fluentui/react-components';
 import { onSessionEnded, sessionApi } from '../ui/api/session-api.js';
 import { ApiError } from '../ui/api/client.js';
@@ -13,21 +13,36 @@ import { ForgotPage } from './auth/Forgot.js';
 import { SetPasswordPage } from './auth/SetPassword.js';
 import { AddinLoginPage } from './auth/AddinLogin.js';
 import { NotFoundPage } from './auth/NotFound.js';
+import { preloadable, type Preloadable } from './components/preloadable.js';
 
-type Page = LazyExoticComponent<ComponentType<{ params: Record<string, string> }>>;
+type PageProps = { params: Record<string, string> };
+const page = (load: () => Promise<{ default: ComponentType<PageProps> }>): Preloadable<PageProps> => preloadable(() => load().then((m) => m.default));
 
 /** The signed-in pages, by path; each is its own chunk. */
-const PAGES: Array<[string, Page]> = [
-  ['/app/activity', lazy(() => import('./pages/activity.js'))],
-  ['/app/tracked', lazy(() => import('./pages/tracked.js'))],
-  ['/app/tracked/:id', lazy(() => import('./pages/tracked-email.js'))],
-  ['/app/contacts', lazy(() => import('./pages/contacts.js'))],
-  ['/app/contacts/:id', lazy(() => import('./pages/contact.js'))],
-  ['/app/templates', lazy(() => import('./pages/templates.js'))],
-  ['/app/templates/:id', lazy(() => import('./pages/template.js'))],
-  ['/app/transactional', lazy(() => import('./pages/transactional.js'))],
-  ['/app/settings', lazy(() => import('./pages/settings.js'))],
+const PAGES: Array<[string, Preloadable<PageProps>]> = [
+  ['/app/activity', page(() => import('./pages/activity.js'))],
+  ['/app/tracked', page(() => import('./pages/tracked.js'))],
+  ['/app/tracked/:id', page(() => import('./pages/tracked-email.js'))],
+  ['/app/contacts', page(() => import('./pages/contacts.js'))],
+  ['/app/contacts/:id', page(() => import('./pages/contact.js'))],
+  ['/app/templates', page(() => import('./pages/templates.js'))],
+  ['/app/templates/:id', page(() => import('./pages/template.js'))],
+  ['/app/transactional', page(() => import('./pages/transactional.js'))],
+  ['/app/settings', page(() => import('./pages/settings.js'))],
 ];
+
+// The page asked for starts loading now, beside the session check, not after it: a person opening a
+// deep link is almost always signed in; /app itself goes on to Activity. (Signed out, a few KB are
+// fetched for nothing, then cached.)
+const asked = /^\/app\/?$/.test(location.pathname) ? '/app/activity' : location.pathname;
+PAGES.find(([pattern]) => match(pattern, asked))?.[1]
+  .preload()
+  .catch(() => undefined);
+
+// The session check starts with the app's code, beside the page's chunk, rather than after the first
+// render; the first `check()` takes its answer, later ones (Retry) ask again.
+let firstCheck: ReturnType<typeof sessionApi.me> | null = sessionApi.me();
+firstCheck.catch(() => undefined); // handled where it is used; this only keeps it from counting as unhandled
 
 type Auth = { state: 'checking' } | { state: 'signed-out'; notice?: string } | { state: 'signed-in'; user: SessionUser } | { state: 'offline'; message: string };
 
@@ -38,7 +53,9 @@ export function App() {
 
   const check = useCallback(() => {
     setAuth({ state: 'checking' });
-    sessionApi.me().then(
+    const asking = firstCheck ?? sessionApi.me();
+    firstCheck = null;
+    asking.then(
       (me) => setAuth({ state: 'signed-in', user: { id: me.user.id, email: me.user.email, name: me.user.name, role: me.user.role } }),
       (err: unknown) => setAuth(err instanceof ApiError && err.kind === 'unauthorized' ? { state: 'signed-out' } : { state: 'offline', message: (err as Error).message }),
     );
@@ -103,13 +120,13 @@ export function App() {
     queueMicrotask(() => navigate(pathname === '/app/sign-in' ? safeNext(search) : '/app/activity', { replace: true }));
     return null;
   }
-  const found = PAGES.map(([pattern, page]) => [match(pattern, pathname), page] as const).find(([params]) => params !== null);
+  const found = PAGES.map(([pattern, page]) => ({ params: match(pattern, pathname), page })).find((f): f is { params: Record<string, string>; page: Preloadable<PageProps> } => f.params !== null);
   return (
     <SessionContext.Provider value={session}>
       {found ? (
         <Shell pathname={pathname}>
           <Suspense fallback={<Spinner size="small" label="Loading…" />}>
-            <PageOf page={found[1]} params={found[0]!} />
+            <found.page.Component params={found.params} />
           </Suspense>
         </Shell>
       ) : (
@@ -117,8 +134,4 @@ export function App() {
       )}
     </SessionContext.Provider>
   );
-}
-
-function PageOf({ page: P, params }: { page: Page; params: Record<string, string> }) {
-  return <P params={params} />;
 }

@@ -119,10 +119,13 @@ let sameOrigin: AppApi | undefined;
 
 export const AppApiContext = createContext<AppApi | null>(null);
 
-/** The API for the page: the provided one, or the page's own origin signed in by cookie. */
-export function useAppApi(): AppApi {
-  const provided = useContext(AppApiContext);
-  if (provided) return provided;
+/** The page's own origin, signed in by cookie: the app's API wherever none is provided. */
+export function sameOriginApi(): AppApi {
   sameOrigin ??= createAppApi({ backendUrl: window.location.origin });
   return sameOrigin;
+}
+
+/** The API for the page: the provided one, or the page's own origin signed in by cookie. */
+export function useAppApi(): AppApi {
+  return useContext(AppApiContext) ?? sameOriginApi();
 }

@@ -3,7 +3,7 @@
 // latest request is dropped), a field for each personalization token the server found in the template,
 // desktop and phone widths, Save, Publish (confirmed), Send test to oneself, and the template's statistics.
 // Below 900 px the editor and the preview are two tabs.
-import { lazy, Suspense, useId, useState } from 'react';
+import { Suspense, useId, useState } from 'react';
 import {
   Badge,
   Button,
@@ -29,17 +29,36 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import type { Template, TemplateInput } from '../../shared/api.js';
-import { useAppApi } from '../api.js';
+import { sameOriginApi, useAppApi, type AppApi } from '../api.js';
+import { ApiError } from '../../ui/api/client.js';
 import { useSession } from '../session.js';
 import { useMedia } from '../components/media.js';
 import { ErrorBar, Loading, Outcome, PageFrame, usePageStyles } from '../components/page.js';
 import { useResource } from '../components/paged.js';
 import { propertiesOf, usePreview, type Values } from '../components/live-preview.js';
+import { preloadable } from '../components/preloadable.js';
 
 const WIDTHS = { desktop: 600, phone: 375 } as const;
 
-// CodeMirror is most of this page's code: it loads beside the form and the preview rather than before them.
-const HtmlEditor = lazy(() => import('../components/HtmlEditor.js').then((m) => ({ default: m.HtmlEditor })));
+// CodeMirror is most of this page's code. Its chunk is preloaded beside this page's own chunk (webpack
+// adds a <link rel=preload> when this chunk is asked for), so it downloads while the session, this page
+// and the template load, and it is evaluated as soon as this page's code runs: by the time the template
+// has arrived it is usually ready, and renders without suspending.
+const htmlEditor = preloadable(() => import(/* webpackPreload: true */ '../components/HtmlEditor.js').then((m) => m.HtmlEditor));
+void htmlEditor.preload().catch(() => undefined);
+const HtmlEditor = htmlEditor.Component;
+
+// A template opened directly (/app/templates/7) is asked for as soon as this page's code runs, beside the
+// session check and the code editor, rather than after the page's first render. Used once; asked while
+// signed out (401), it is asked again the ordinary way after sign-in; any other answer (404…) stands.
+const opened = /^\/app\/templates\/(\d+)$/.exec(location.pathname);
+let early: { id: number; answer: Promise<Template> } | null = opened ? { id: Number(opened[1]), answer: sameOriginApi().template(Number(opened[1])) } : null;
+early?.answer.catch(() => undefined);
+function templateOf(api: AppApi, id: number): Promise<Template> {
+  const mine = early?.id === id ? early.answer : null;
+  early = null;
+  return mine ? mine.catch((e: unknown) => (e instanceof ApiError && e.kind === 'unauthorized' ? api.template(id) : Promise.reject(e))) : api.template(id);
+}
 
 const useStyles = makeStyles({
   split: { display: 'grid', gridTemplateColumns: 'minmax(0, 1fr) minmax(0, 1fr)', gap: tokens.spacingHorizontalXL, alignItems: 'start' },
@@ -63,7 +82,7 @@ const same = (a: TemplateInput, b: TemplateInput) => JSON.stringify(a) === JSON.
 export default function TemplatePage(props: { params: Record<string, string> }) {
   const id = Number(props.params.id);
   const api = useAppApi();
-  const loaded = useResource(() => api.template(id), String(id));
+  const loaded = useResource(() => templateOf(api, id), String(id));
   if (loaded.error && !loaded.value) {
     return (
       <PageFrame title="Template">

@@ -5,7 +5,7 @@ import { AddRegular } from '@fluentui/react-icons';
 import type { Template } from '../../shared/api.js';
 import { useAppApi } from '../api.js';
 import { navigate } from '../router.js';
-import { Empty, ListFooter, Outcome, PageFrame, usePageStyles } from '../components/page.js';
+import { Empty, ListFooter, Outcome, PageFrame, TableScroll, usePageStyles } from '../components/page.js';
 import { usePaged } from '../components/paged.js';
 
 const STARTER = {
@@ -45,7 +45,7 @@ export default function TemplatesPage(_props: { params: Record<string, string> }
         <Empty>No templates yet. Create one with New template; once published, it appears in the Outlook add-in's picker and can be sent with the single-send API.</Empty>
       ) : (
         list.items.length > 0 && (
-          <div className={s.scroll}>
+          <TableScroll label="Templates table">
             <table className={s.table}>
               <caption style={{ textAlign: 'left' }} className={s.muted}>
                 Your account's templates
@@ -64,7 +64,7 @@ export default function TemplatesPage(_props: { params: Record<string, string> }
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         )
       )}
       <ListFooter what="templates" loading={list.loading} error={list.error} hasMore={list.hasMore} onMore={list.more} onRetry={list.reload} />

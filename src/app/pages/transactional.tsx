@@ -25,7 +25,7 @@ import type { SmtpToken } from '../../shared/hubspot.js';
 import { VerdictChip } from '../../ui/components/VerdictChip.js';
 import { useAppApi } from '../api.js';
 import { Confirm, type Question } from '../components/confirm.js';
-import { Empty, ErrorBar, ListFooter, Loading, Outcome, PageFrame, usePageStyles } from '../components/page.js';
+import { Empty, ErrorBar, ListFooter, Loading, Outcome, PageFrame, TableScroll, usePageStyles } from '../components/page.js';
 import { usePaged, useResource } from '../components/paged.js';
 
 type Said = { intent: 'success' | 'error'; text: string } | null;
@@ -110,7 +110,7 @@ function Tokens({ say }: { say: (s: Said) => void }) {
         <Empty>No SMTP tokens yet. Create one to send from your application over SMTP; each token has its own campaign and statistics.</Empty>
       ) : (
         list.items.length > 0 && (
-          <div className={s.scroll}>
+          <TableScroll label="SMTP tokens table">
             <table className={s.table}>
               <thead>
                 <tr>
@@ -156,7 +156,7 @@ function Tokens({ say }: { say: (s: Said) => void }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         )
       )}
       <ListFooter what="SMTP tokens" loading={list.loading} error={list.error} hasMore={list.hasMore} onMore={list.more} onRetry={list.reload} />
@@ -348,7 +348,7 @@ function Messages() {
         <Empty>{status || applied ? 'No messages match.' : 'No messages yet. Mail sent with an SMTP token or the single-send API shows up here with its delivery.'}</Empty>
       ) : (
         list.items.length > 0 && (
-          <div className={s.scroll}>
+          <TableScroll label="Messages table">
             <table className={s.table}>
               <thead>
                 <tr>
@@ -365,7 +365,7 @@ function Messages() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         )
       )}
       <ListFooter what="messages" loading={list.loading} error={list.error} hasMore={list.hasMore} onMore={list.more} onRetry={list.reload} />
@@ -479,7 +479,7 @@ function Suppressions({ say }: { say: (s: Said) => void }) {
         <Empty>No suppressed addresses. An address that hard-bounces is suppressed here, so no more mail goes to it.</Empty>
       ) : (
         list.items.length > 0 && (
-          <div className={s.scroll}>
+          <TableScroll label="Suppressions table">
             <table className={s.table}>
               <thead>
                 <tr>
@@ -511,7 +511,7 @@ function Suppressions({ say }: { say: (s: Said) => void }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         )
       )}
       <ListFooter what="suppressions" loading={list.loading} error={list.error} hasMore={list.hasMore} onMore={list.more} onRetry={list.reload} />
