@@ -106,7 +106,7 @@ export class DeliveryWorker {
    * leases were set before the insert committed and the handover reached this thread; meanwhile
    * nothing renewed them, so one may have run out and been claimed by another process, which relays
    * it. Each is in flight (renewed with the others) from here on, and relayed only once its lease is
-   * confirmed (docs/product.md §13).
+   * confirmed.
    */
   take(claimed: Claimed[]): void {
     this.release(claimed.length);
