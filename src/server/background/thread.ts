@@ -12,6 +12,7 @@ import { workerOwner } from '../queue/worker.js';
 import type { HitLine, HitSink, InferredOpen } from '../tracking/recorder.js';
 import type { MailRef } from '../tracking/tokens.js';
 import { RelaySlots } from '../queue/slots.js';
+import { keepYoungGenerationSmall } from '../young-generation.js';
 import type { StoredNotification } from '../store/notifications.js';
 import type { Change } from '../notify/changes.js';
 
@@ -144,6 +145,7 @@ export class BackgroundThread implements Handoff, HitSink {
     // generation of V8's default 32 MB only grew its heap from 12 to 70 MB under pixel load. A small one
     // is collected more often, at a cost of a few % CPU (README, Benchmarks: peak RSS).
     this.worker = new Worker(this.entry, { workerData: data, name: 'mailbeacon-background', resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    keepYoungGenerationSmall(); // starting the thread set the main thread's back to V8's default
     return new Promise((resolve, reject) => {
       this.worker.on('message', (m: FromThread) => {
         if (m.type === 'ready') {

@@ -3,7 +3,8 @@
 // as Microsoft 365 and Gmail ask for), and limits so no server can make us hold unbounded data.
 import dns from 'node:dns/promises';
 import fs from 'node:fs';
-import { ImapFlow, type ImapFlowOptions } from 'imapflow';
+import type { ImapFlow, ImapFlowOptions } from 'imapflow';
+import { loadLater } from '../load-later.js';
 import { invalid } from '../errors.js';
 import { compileRanges, firstMatch, parseAddress } from '../../shared/ip-ranges.js';
 
@@ -56,7 +57,8 @@ export function imapClient(t: ImapTarget, s: ImapSettings = {}): ImapFlow {
     maxLineLength: 4 * 1024 * 1024,
     disableCompression: false,
   };
-  return new ImapFlow(options);
+  const imap = loadLater('imapflow') as typeof import('imapflow');
+  return new imap.ImapFlow(options);
 }
 
 // Addresses no user's mail server should have: loopback, private, link-local, shared, unspecified.

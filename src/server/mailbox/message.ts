@@ -6,7 +6,8 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { MailParser, type AddressObject, type AttachmentStream, type MessageText } from 'mailparser';
+import type { AddressObject, AttachmentStream, MessageText } from 'mailparser';
+import { loadLater } from '../load-later.js';
 import { isAddress, normalizeAddress } from '../../shared/addresses.js';
 import { MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES, MAX_RECIPIENTS, type LoggedEmail } from '../logging/input.js';
 import { cleanContentType, cleanFilename, type StagedFile } from '../logging/upload.js';
@@ -49,6 +50,7 @@ const bracket = (id: string) => `<${id.trim().replace(/^<|>$/g, '')}>`;
  * message without a Message-ID (stable across syncs, so a resync finds it logged).
  */
 export async function parseMessage(source: Readable | Buffer, dir: string, fallbackId: () => string): Promise<ParsedMessage> {
+  const { MailParser } = loadLater('mailparser') as typeof import('mailparser');
   const parser = new MailParser({ skipImageLinks: true, maxHtmlLengthToParse: MAX_TEXT });
   const files: StagedFile[] = [];
   let total = 0;

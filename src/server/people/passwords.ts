@@ -2,7 +2,7 @@
 // long enough, not one that is commonly used, not the person's own address — and no composition
 // rules. The common-password list is zxcvbn-ts's (its passwords dictionary, from leaked-password
 // frequency lists); it stays on the server.
-import { dictionary } from '@zxcvbn-ts/language-common';
+import { loadLater } from '../load-later.js';
 import { invalid } from '../errors.js';
 
 export const MIN_PASSWORD = 10;
@@ -11,6 +11,7 @@ export const MAX_PASSWORD = 256;
 
 let common: Set<string> | undefined;
 function commonPasswords(): Set<string> {
+  const { dictionary } = loadLater('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
   common ??= new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
   return common;
 }

@@ -10,7 +10,7 @@ import { bookkeeping, type Database } from '../db/index.js';
 import type { MessageSource, Schema } from '../db/schema.js';
 import type { QueueTiming } from '../config.js';
 import { ensureContacts } from '../store/contacts.js';
-import { confirmLeases, enqueue, type Enqueued } from '../store/queue.js';
+import { enqueue, type Enqueued } from '../store/queue.js';
 import type { ErasedAddresses } from '../lifecycle/erased.js';
 
 export interface AcceptInput {
@@ -61,32 +61,16 @@ export function acceptor(database: Database, timing: QueueTiming, worker: Handof
   let waiting: Pending[] = [];
   let committing = false;
 
-  function settle(p: Pending, outcome: { queued: Enqueued } | { err: unknown }, ours: (id: string) => boolean) {
+  function settle(p: Pending, outcome: { queued: Enqueued } | { err: unknown }) {
     if ('err' in outcome) {
       worker.release(p.lease.slots);
       return p.reject(outcome.err);
     }
     const { queued } = outcome;
-    const handed = queued.deliveries.slice(0, p.lease.slots);
-    const taken = handed.filter((d) => ours(d.id));
-    worker.release(handed.length - taken.length);
-    worker.take(taken);
+    // The relayer confirms each lease as it takes it up: one may have run out before the commit.
+    worker.take(queued.deliveries.slice(0, p.lease.slots));
     if (queued.deliveries.length > p.lease.slots) worker.wake(); // the rest is claimed as slots free up
     p.resolve(queued);
-  }
-
-  /**
-   * Which of the deliveries inserted leased to this worker are still its own now that they are
-   * committed. On PostgreSQL another process may have claimed one whose lease ran out before the
-   * commit; relaying it here too would send it twice. If this cannot be checked, none are taken:
-   * their leases run out and they are claimed like any other.
-   */
-  async function stillOurs(group: Pending[], outcomes: Array<{ queued: Enqueued } | { err: unknown }>): Promise<(id: string) => boolean> {
-    if (database.dialect !== 'postgres' || !group.length) return () => true;
-    const ids = outcomes.flatMap((o, i) => ('queued' in o ? o.queued.deliveries.slice(0, group[i].lease.slots).map((d) => d.id) : []));
-    const owner = group[0].lease.owner;
-    const confirmed = await bookkeeping(database, (trx) => confirmLeases(trx, owner, ids, Date.now() + timing.lease)).catch(() => new Set<string>());
-    return (id) => confirmed.has(id);
   }
 
   async function commitGroup(): Promise<void> {
@@ -110,8 +94,7 @@ export function acceptor(database: Database, timing: QueueTiming, worker: Handof
 
   async function settleGroup(group: Pending[], outcomes: Array<{ queued: Enqueued } | { err: unknown }>) {
     const synced = await database.sync().then(() => outcomes, (err: unknown) => group.map(() => ({ err })));
-    const ours = await stillOurs(group, synced);
-    group.forEach((p, i) => settle(p, synced[i], ours));
+    group.forEach((p, i) => settle(p, synced[i]));
   }
 
   return {

@@ -10,7 +10,7 @@ import type { QueueTiming } from '../config.js';
 import { bookkeeping, type Database } from '../db/index.js';
 import { newId } from '../secrets.js';
 import { Journal, replayOrphans } from '../journal.js';
-import { type Claimed, claimDue, loadMessage, loadQueued, type MessageRow, nextDueAt, type Outcome, renewLeases, settle } from '../store/queue.js';
+import { type Claimed, claimDue, confirmLeases, loadMessage, loadQueued, type MessageRow, nextDueAt, type Outcome, renewLeases, settle } from '../store/queue.js';
 import { suppress, suppressedAmong } from '../store/suppressions.js';
 import { retryDelay } from './backoff.js';
 import { type Relay, RelayError } from './relay.js';
@@ -101,10 +101,18 @@ export class DeliveryWorker {
     this.slots.release(slots);
   }
 
-  /** Starts deliveries that were inserted already leased to this worker. */
+  /**
+   * Starts deliveries that were inserted already leased to this worker, those still its own. Their
+   * leases were set before the insert committed and the handover reached this thread; meanwhile
+   * nothing renewed them, so one may have run out and been claimed by another process, which relays
+   * it. Each is in flight (renewed with the others) from here on, and relayed only once its lease is
+   * confirmed.
+   */
   take(claimed: Claimed[]): void {
     this.release(claimed.length);
-    for (const d of claimed) this.run(d);
+    if (!claimed.length) return;
+    const ours = this.confirm(claimed.map((d) => d.id));
+    for (const d of claimed) this.run(d, ours);
   }
 
   /** Takes no new work and waits for the deliveries in flight to settle. */
@@ -133,10 +141,24 @@ export class DeliveryWorker {
     if (n) this.deps.logger.warn({ deliveries: n }, 'settled deliveries that a stopped process had relayed but not recorded');
   }
 
-  private run(d: Claimed): void {
+  /** Leases of `ids` renewed, and which are still this worker's; none if that cannot be checked (they run out and are claimed like any other). */
+  private async confirm(ids: string[]): Promise<Set<string>> {
+    const { database, timing, logger } = this.deps;
+    try {
+      return await bookkeeping(database, (trx) => confirmLeases(trx, this.owner, ids, Date.now() + timing.lease));
+    } catch (err) {
+      logger.warn({ err, deliveries: ids.length }, 'cannot confirm the leases of handed-over deliveries; leaving them to run out');
+      return new Set();
+    }
+  }
+
+  private run(d: Claimed, ours?: Promise<Set<string>>): void {
+    // Handed over after its lease ran out, it may have been claimed by this worker's own loop too.
+    if (this.inFlight.has(d.id)) return;
+    const start = ours ? ours.then((held) => (held.has(d.id) ? this.deliver(d) : this.lostBeforeStart(d))) : this.deliver(d);
     this.inFlight.set(
       d.id,
-      this.deliver(d)
+      start
         .catch((err) => this.deps.logger.error({ err, deliveryId: d.id }, 'delivery failed unexpectedly; its lease will run out and it will be retried'))
         .finally(() => {
           this.inFlight.delete(d.id);
@@ -145,6 +167,10 @@ export class DeliveryWorker {
         }),
     );
     this.deps.onLoad?.(this.inFlight.size);
+  }
+
+  private lostBeforeStart(d: Claimed): void {
+    this.deps.logger.warn({ deliveryId: d.id }, 'a handed-over delivery was taken over by another process before it started here; not relaying it');
   }
 
   private async loop(): Promise<void> {

@@ -2,7 +2,7 @@
 // one generated once into DATA_DIR (Outlook loads add-ins only over https; trust it once, see README).
 import fs from 'node:fs';
 import path from 'node:path';
-import selfsigned from 'selfsigned';
+import { loadLater } from '../load-later.js';
 
 export interface Certificate {
   cert: string;
@@ -24,6 +24,7 @@ export async function loadCertificate(opts: { tlsCert?: string; tlsKey?: string;
   }
   const notBefore = new Date(Date.now() - 24 * 3600_000);
   const notAfter = new Date(notBefore.getTime() + 825 * 24 * 3600_000); // the longest validity browsers accept
+  const selfsigned = loadLater('selfsigned') as typeof import('selfsigned');
   const pems = await selfsigned.generate([{ name: 'commonName', value: 'Mailbeacon development (localhost)' }], {
     keyType: 'ec',
     curve: 'P-256',

@@ -11,7 +11,8 @@
 // then FAILED. A 410 from an endpoint turns it off. Once a failing receiver answers again, what
 // waits for it is sent at once instead of after the rest of its back-off.
 import os from 'node:os';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
+import { loadLater } from '../load-later.js';
 import type { Database } from '../db/index.js';
 import type { WebhookConfig } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -47,7 +48,7 @@ export interface DispatcherDeps {
 
 export class WebhookDispatcher {
   private readonly owner = `${os.hostname()}:${process.pid}:wh:${newId(6)}`;
-  private readonly agent: Agent;
+  private agentMade: Agent | undefined;
   private readonly inFlight = new Map<string, Set<string>>();
   private readonly sending = new Set<Promise<void>>();
   private running = false;
@@ -63,17 +64,23 @@ export class WebhookDispatcher {
   /** Until then the outbox is looked at more often: work came in recently. */
   private busyUntil = 0;
 
-  constructor(private readonly deps: DispatcherDeps) {
-    const { timeout } = deps.config;
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  /** Made at the first delivery: most servers never send a webhook (load-later.ts). */
+  private get agent(): Agent {
+    if (this.agentMade) return this.agentMade;
+    const { timeout, concurrency, allowPrivate, dnsServers } = this.deps.config;
+    const { Agent } = loadLater('undici') as typeof import('undici');
     // Keep-alive connections, re-used across deliveries to the same receiver. Every connection
     // resolves its host through the SSRF guard; redirects are never followed (undici's default).
-    this.agent = new Agent({
+    this.agentMade = new Agent({
       keepAliveTimeout: 30_000,
-      connections: deps.config.concurrency * 4,
+      connections: concurrency * 4,
       headersTimeout: timeout,
       bodyTimeout: timeout,
-      connect: { timeout, lookup: guardedLookup({ allowPrivate: deps.config.allowPrivate, dnsServers: deps.config.dnsServers }) },
+      connect: { timeout, lookup: guardedLookup({ allowPrivate, dnsServers }) },
     });
+    return this.agentMade;
   }
 
   start(): void {
@@ -93,7 +100,7 @@ export class WebhookDispatcher {
     this.wake();
     await this.loop;
     await Promise.allSettled([...this.sending]);
-    await this.agent.close().catch(() => {});
+    await this.agentMade?.close().catch(() => {});
   }
 
   private async run(): Promise<void> {
@@ -242,6 +249,7 @@ export class WebhookDispatcher {
     const literal = !this.deps.config.allowPrivate && /^[\d.]+$|:/.test(host) ? blockedReason(host) : undefined;
     if (literal) return done(null, null, `refused: ${host} is ${literal}`);
     try {
+      const { request } = loadLater('undici') as typeof import('undici');
       const res = await request(url, { method: 'POST', headers, body, dispatcher: this.agent, signal: AbortSignal.timeout(this.deps.config.timeout) });
       const chunks: Buffer[] = [];
       let size = 0;

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import libmime from 'libmime';
-import { simpleParser } from 'mailparser';
+import { loadLater } from '../../load-later.js';
 import type { AppContext } from '../app.js';
 import { ApiError, notFound } from '../../errors.js';
 import { MimeMessage } from '../../mime/message.js';
@@ -111,6 +111,7 @@ export default async function devMailbox(app: FastifyInstance, ctx: AppContext) 
   /** One message's HTML as the recipient's mail client shows it (scripts off, links open a new tab). */
   app.get<{ Params: { name: string } }>('/dev/mailbox/:name/html', async (request, reply) => {
     localOnly(request);
+    const { simpleParser } = loadLater('mailparser') as typeof import('mailparser');
     const mail = await simpleParser(fs.readFileSync(fileOf(request.params.name)));
     const body = mail.html || `<pre style="white-space:pre-wrap;font:14px/1.4 monospace">${esc(mail.text ?? '')}</pre>`;
     const withBase = /<head[^>]*>/i.test(body) ? body.replace(/<head[^>]*>/i, (h) => `${h}<base target="_blank">`) : `<base target="_blank">${body}`;
