@@ -1,6 +1,7 @@
 // What every page of the web app is built from (docs/product.md §10): the frame with the page's h1 and
 // its actions, the error bar with Retry, the loading line and the empty line, the quiet "Saved".
 import type { ReactNode } from 'react';
+import { ApiError } from '../../ui/api/client.js';
 import { Button, Caption1, MessageBar, MessageBarActions, MessageBarBody, Spinner, Text, Title2, makeStyles, mergeClasses, tokens } from '@fluentui/react-components';
 
 export const usePageStyles = makeStyles({
@@ -43,12 +44,22 @@ export function PageFrame({ title, actions, children }: { title: string; actions
   );
 }
 
-/** A failed request: what failed, the server's words, and Retry. */
+/**
+ * What to do after a failure, beyond the server's own words: a 4xx answer already says what to change,
+ * so only "no answer" and the server's own faults get advice (with the reference its logs carry).
+ */
+export function errorAdvice(error: Error): string {
+  if (!(error instanceof ApiError) || error.kind === 'offline') return 'Check your connection and try again.';
+  if (error.status !== null && error.status >= 500) return `Try again in a moment; if it keeps failing, give your admin the reference ${error.correlationId ?? 'shown in the server log'}.`;
+  return '';
+}
+
+/** A failed request: what failed, the server's words, what to do, and Retry. */
 export function ErrorBar({ what, error, onRetry }: { what: string; error: Error; onRetry?: () => void }) {
   return (
     <MessageBar intent="error" role="alert">
       <MessageBarBody>
-        {what}: {error.message} {onRetry ? 'Check your connection and try again.' : ''}
+        {what}: {error.message} {errorAdvice(error)}
       </MessageBarBody>
       {onRetry && (
         <MessageBarActions>
