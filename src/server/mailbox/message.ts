@@ -49,7 +49,7 @@ const bracket = (id: string) => `<${id.trim().replace(/^<|>$/g, '')}>`;
  * message without a Message-ID (stable across syncs, so a resync finds it logged).
  */
 export async function parseMessage(source: Readable | Buffer, dir: string, fallbackId: () => string): Promise<ParsedMessage> {
-  const parser = new MailParser({ skipImageLinks: true, maxHtmlLengthToParse: MAX_TEXT });
+  const parser = new MailParser({ skipImageLinks: true, skipTextLinks: true, maxHtmlLengthToParse: MAX_TEXT });
   const files: StagedFile[] = [];
   let total = 0;
   let text: MessageText | undefined;

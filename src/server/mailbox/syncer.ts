@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import type { MailboxTiming } from '../config.js';
 import { claimMailboxes, releaseMailboxLease, setMailboxStatus } from '../store/mailboxes.js';
 import type { InferredOpen } from '../tracking/recorder.js';
+import type { ErasedAddresses } from '../lifecycle/erased.js';
 import type { StoredNotification } from '../store/notifications.js';
 import { isLoginRefusal, serverWords } from './imap.js';
 import type { SecretBox } from './secret-box.js';
@@ -20,6 +21,8 @@ export interface SyncerDeps {
   box: SecretBox;
   timing: MailboxTiming;
   logger: Logger;
+  /** Erased addresses are never logged (lifecycle/erased.ts). */
+  erased?: ErasedAddresses;
   inferOpen(o: InferredOpen): Promise<boolean>;
   published(items: StoredNotification[]): void;
 }
