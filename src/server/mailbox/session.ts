@@ -79,7 +79,7 @@ async function mapInParallel<T, R>(items: T[], n: number, fn: (item: T) => Promi
 }
 
 /** An IMAP sequence set for sorted UIDs: runs become `a:b` (RFC 3501 §9, sequence-set). */
-export function uidSet(uids: number[]): string {
+function uidSet(uids: number[]): string {
   const parts: string[] = [];
   for (let i = 0; i < uids.length; i++) {
     let j = i;
@@ -347,7 +347,7 @@ export class SyncSession {
 
   /** Inbox: headers first; only a message that names the user's mail is read whole. */
   private async noticeReplies(client: ImapFlow, uids: number[], uidValidity: string, author: Author) {
-    const heads = await client.fetchAll(uids.join(','), { uid: true, size: true, headers: ['in-reply-to', 'references'] }, { uid: true });
+    const heads = await client.fetchAll(uidSet(uids), { uid: true, size: true, headers: ['in-reply-to', 'references'] }, { uid: true });
     const replies: Array<{ uid: number; mail: NonNullable<Awaited<ReturnType<typeof mailNamedBy>>> }> = [];
     for (const h of heads) {
       const text = h.headers?.toString('utf8') ?? '';
