@@ -102,7 +102,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const mailboxLogger = logger.child({ component: 'mailbox' });
   const box = await SecretBox.load(database.db, config.secretKey);
   const published = (items: Parameters<typeof notifier.published>[0]) => notifier.published(items);
-  const syncer = new MailboxSyncer({ database, box, timing: config.mailbox, logger: mailboxLogger, inferOpen: (o) => recorder.inferOpen(o), published });
+  const syncer = new MailboxSyncer({ database, box, erased, timing: config.mailbox, logger: mailboxLogger, inferOpen: (o) => recorder.inferOpen(o), published });
   const reminders = new ReminderSweeper({ database, logger: mailboxLogger, everyMs: config.mailbox.reminderCheck, now: () => Date.now() + config.mailbox.clockOffset, published });
 
   const hostname = os.hostname();

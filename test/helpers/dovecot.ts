@@ -2,6 +2,9 @@
 // process on free ports with its own configuration, state, log and mail folders in a temporary
 // directory, a passwd-file of test users, and a self-signed certificate (STARTTLS on one port,
 // implicit TLS on the other). Never a system service; stopped by the PID it was started with.
+// With `oauth2`, XOAUTH2 logins are checked by Dovecot's oauth2 passdb against an HTTP endpoint the
+// test runs (the stand-in for Microsoft's or Google's; Dovecot 2.3 "OAuth2" docs,
+// https://doc.dovecot.org/2.3/configuration_manual/authentication/oauth2/).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -31,10 +34,32 @@ export interface Dovecot {
   uidValidity(user: string, folder: string): Promise<bigint>;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** Dovecot's own log so far (what its auth process said about a login). */
+  log(): string;
   pid(): number | undefined;
 }
 
-function config(dir: string, port: number, tlsPort: number): string {
+export interface DovecotOptions {
+  /**
+   * Checks XOAUTH2 access tokens: Dovecot GETs `tokeninfoUrl` with the token appended (as Google's
+   * tokeninfo takes it) and takes a 200 answer's `email` as the user's name; a 4xx answer (RFC 6750
+   * §3, `{"error":"invalid_token"}`) refuses the login.
+   */
+  oauth2?: { tokeninfoUrl: string };
+}
+
+function oauth2Passdb(dir: string, o: DovecotOptions['oauth2']): string {
+  if (!o) return '';
+  fs.writeFileSync(path.join(dir, 'oauth2.conf.ext'), [`tokeninfo_url = ${o.tokeninfoUrl}`, `username_attribute = email`, ''].join('\n'));
+  return `passdb {
+  driver = oauth2
+  mechanisms = xoauth2
+  args = ${dir}/oauth2.conf.ext
+}
+`;
+}
+
+function config(dir: string, port: number, tlsPort: number, o: DovecotOptions): string {
   return `
 base_dir = ${dir}/run
 state_dir = ${dir}/state
@@ -55,9 +80,10 @@ mail_location = maildir:${dir}/mail/%u
 first_valid_uid = 1
 passdb {
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u ${dir}/passwd
 }
-userdb {
+${oauth2Passdb(dir, o.oauth2)}userdb {
   driver = static
   args = uid=dovecot gid=dovecot home=${dir}/home/%u
 }
@@ -97,7 +123,7 @@ async function waitForPort(port: number, deadline: number): Promise<void> {
   throw new Error(`dovecot did not listen on ${port}`);
 }
 
-export async function startDovecot(): Promise<Dovecot> {
+export async function startDovecot(options: DovecotOptions = {}): Promise<Dovecot> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mb-dovecot-'));
   fs.chmodSync(dir, 0o755); // the login and mail processes run as dovenull/dovecot
   for (const d of ['run', 'state', 'mail', 'home']) fs.mkdirSync(path.join(dir, d));
@@ -105,7 +131,7 @@ export async function startDovecot(): Promise<Dovecot> {
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
   const [port, tlsPort] = [await freePort(), await freePort()];
   const conf = path.join(dir, 'dovecot.conf');
-  fs.writeFileSync(conf, config(dir, port, tlsPort));
+  fs.writeFileSync(conf, config(dir, port, tlsPort, options));
   const users = new Map<string, string>();
   const writeUsers = () => fs.writeFileSync(path.join(dir, 'passwd'), [...users].map(([u, p]) => `${u}:{PLAIN}${p}\n`).join(''));
   writeUsers();
@@ -180,6 +206,7 @@ export async function startDovecot(): Promise<Dovecot> {
       child = undefined;
     },
     pid: () => child?.pid,
+    log: () => fs.readFileSync(path.join(dir, 'dovecot.log'), 'utf8'),
   };
   await d.start();
   return d;

@@ -1,6 +1,7 @@
 // Files a logged email on its participants' timelines, in one transaction: contacts (found or
-// created), the email, its attachments (content stored once per account). The same internet
-// message id logged again stores nothing and answers the first logging's result.
+// created), the email, its attachments (content stored once per account). A batch of emails is filed
+// the same way, in one transaction. The same internet message id logged again stores nothing and
+// answers the first logging's result.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import type { Schema } from '../db/schema.js';
@@ -15,7 +16,8 @@ import {
   findLoggedEmailByMessageId,
   inMessageOrder,
   insertAttachments,
-  insertLoggedEmail,
+  insertLoggedEmails,
+  loggedMessageIds,
   linkContacts,
   skippedOf,
   trackedEmailsNamed,
@@ -47,37 +49,66 @@ export interface Author {
   email: string;
 }
 
-class AlreadyLogged extends Error {}
+export interface EmailToLog {
+  email: LoggedEmail;
+  /** Its attachments, staged to files. */
+  files: StagedFile[];
+}
 
 /** Logs the email; a repeat of an internet message id answers the first result, `duplicate: true`. */
 export async function logEmail(deps: LoggingDeps, author: Author, email: LoggedEmail, files: StagedFile[]): Promise<LoggedEmailResult> {
+  const [result] = await logEmails(deps, author, [{ email, files }]);
+  return result ?? (await loggedResult(deps.database.db, author.accountId, email.internetMessageId))!;
+}
+
+/**
+ * Logs many emails by the same rules as one, in one transaction (a connected mailbox catching up
+ * logs a few hundred at a time: one commit, one look-up of settings and contacts for all). Answers
+ * each email's result in order, or undefined for an email the account had logged already (or that
+ * came twice). When this returns, all of them are committed; when it throws, none is.
+ */
+export async function logEmails(deps: LoggingDeps, author: Author, items: EmailToLog[]): Promise<Array<LoggedEmailResult | undefined>> {
   const { db } = deps.database;
-  const earlier = await loggedResult(db, author.accountId, email.internetMessageId);
-  if (earlier) return earlier;
+  const earlier = await loggedMessageIds(db, author.accountId, items.map((i) => i.email.internetMessageId));
+  const fresh = items.map((i) => (earlier.has(i.email.internetMessageId.trim()) ? undefined : i));
+  if (!fresh.some(Boolean)) return fresh.map(() => undefined);
   const [user, account] = await Promise.all([getUserSettings(db, author.accountId, author.userId), getAccountSettings(db, author.accountId)]);
-  const found = participants(email, { userAddress: author.email, neverLog: [...user.neverLog, ...account.neverLog] });
-  const gone = deps.erased ? await deps.erased.among(db, author.accountId, [email.from, ...email.to, ...email.cc, ...email.bcc]) : new Map();
-  const who = gone.size ? withoutErased(found, gone) : found;
-  if (gone.size) email = scrubbed(email, [...gone.keys()]);
-  let result: LoggedEmailResult;
-  try {
-    result = await db.transaction().execute(async (trx) => {
-      const { contacts, missing } = await contactsForLogging(trx, author.accountId, who.log, account.createContacts);
-      const skipped = [...who.skipped, ...missing.map((address) => ({ address, reason: 'NO_CONTACT_CREATION' as const }))];
-      const id = newId();
-      const row = emailRow(id, author, email, JSON.stringify(skipped));
-      // A concurrent logging of the same message wins the unique key; ours rolls back whole.
-      if (!(await insertLoggedEmail(trx, row))) throw new AlreadyLogged();
-      await linkContacts(trx, author.accountId, id, contacts, email.sentAtMs);
-      const attachments = await storeAttachments(trx, author.accountId, id, files);
-      return { id, duplicate: false, contacts, skipped, attachments: attachments.map(attachmentRef) };
+  const neverLog = [...user.neverLog, ...account.neverLog];
+  const everyone = fresh.flatMap((i) => (i ? [i.email.from, ...i.email.to, ...i.email.cc, ...i.email.bcc] : []));
+  const gone = deps.erased ? await deps.erased.among(db, author.accountId, everyone) : new Map();
+  const planned = fresh.map((i) => {
+    if (!i) return undefined;
+    const found = participants(i.email, { userAddress: author.email, neverLog });
+    return { email: gone.size ? scrubbed(i.email, [...gone.keys()]) : i.email, files: i.files, who: gone.size ? withoutErased(found, gone) : found, id: newId() };
+  });
+  const results = await db.transaction().execute(async (trx) => {
+    const wanted = [...new Set(planned.flatMap((p) => p?.who.log ?? []))];
+    const { contacts, missing } = await contactsForLogging(trx, author.accountId, wanted, account.createContacts);
+    const contactOf = new Map(contacts.map((c) => [c.email, c]));
+    const unmade = new Set(missing);
+    const firstLink = new Set<string>();
+    const rows = planned.map((p) => {
+      if (!p) return undefined;
+      // A contact this batch created counts as created by the first email that names it, as if they were logged one by one.
+      const mine = p.who.log.flatMap((a) => {
+        const c = contactOf.get(a);
+        if (!c) return [];
+        const created = c.created && !firstLink.has(a);
+        firstLink.add(a);
+        return [{ ...c, created }];
+      });
+      const skipped = [...p.who.skipped, ...p.who.log.filter((a) => unmade.has(a)).map((address) => ({ address, reason: 'NO_CONTACT_CREATION' as const }))];
+      return { ...p, contacts: mine, skipped, row: emailRow(p.id, author, p.email, JSON.stringify(skipped)) };
     });
-  } catch (e) {
-    if (!(e instanceof AlreadyLogged)) throw e;
-    return (await loggedResult(db, author.accountId, email.internetMessageId))!;
-  }
-  await inferOpenFromReply(deps, author.accountId, email);
-  return result;
+    // One that a concurrent logging of the same message got in first is left to that one.
+    const inserted = await insertLoggedEmails(trx, rows.flatMap((r) => (r ? [r.row] : [])));
+    const kept = rows.map((r) => (r && inserted.has(r.id) ? r : undefined));
+    await linkContacts(trx, author.accountId, kept.flatMap((r) => (r ? [{ loggedEmailId: r.id, contacts: r.contacts, at: r.email.sentAtMs }] : [])));
+    const attachments = await storeAttachments(trx, author.accountId, kept.flatMap((r) => (r ? [{ loggedEmailId: r.id, files: r.files }] : [])));
+    return kept.map((r) => r && { id: r.id, duplicate: false, contacts: r.contacts, skipped: r.skipped, attachments: (attachments.get(r.id) ?? []).map(attachmentRef) });
+  });
+  for (const [n, r] of results.entries()) if (r) await inferOpenFromReply(deps, author.accountId, planned[n]!.email);
+  return results;
 }
 
 /** Erased addresses are skipped, and named only by the replacement, never by themselves. */
@@ -124,14 +155,19 @@ function emailRow(id: string, author: Author, e: LoggedEmail, skipped: string) {
   };
 }
 
-async function storeAttachments(trx: Kysely<Schema>, accountId: string, loggedEmailId: string, files: StagedFile[]): Promise<AttachmentRow[]> {
-  const rows: AttachmentRow[] = [];
-  for (const [position, f] of files.entries()) {
-    await storeBlob(trx, accountId, f);
-    rows.push({ id: newId(), account_id: accountId, logged_email_id: loggedEmailId, sha256: f.sha256, filename: f.filename, content_type: f.contentType, size: f.size, position });
+/** Stores each email's files (content once per account); answers the attachment rows by email. */
+async function storeAttachments(trx: Kysely<Schema>, accountId: string, emails: Array<{ loggedEmailId: string; files: StagedFile[] }>): Promise<Map<string, AttachmentRow[]>> {
+  const byEmail = new Map<string, AttachmentRow[]>();
+  for (const { loggedEmailId, files } of emails) {
+    const rows: AttachmentRow[] = [];
+    for (const [position, f] of files.entries()) {
+      await storeBlob(trx, accountId, f);
+      rows.push({ id: newId(), account_id: accountId, logged_email_id: loggedEmailId, sha256: f.sha256, filename: f.filename, content_type: f.contentType, size: f.size, position });
+    }
+    byEmail.set(loggedEmailId, rows);
   }
-  await insertAttachments(trx, rows);
-  return rows;
+  await insertAttachments(trx, [...byEmail.values()].flat());
+  return byEmail;
 }
 
 /** A reply from a recipient of a tracked email proves it was read (recorded only if it had no open). */

@@ -15,6 +15,8 @@ import { MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES, MAX_EMAIL_JSON_BYTES, parseLogge
 
 export interface StagedFile {
   path: string;
+  /** The bytes themselves instead of a file (at most one blob chunk; see store/blobs.ts). */
+  data?: Buffer;
   sha256: string;
   size: number;
   filename: string;

@@ -84,10 +84,12 @@ export async function publicAddress(host: string, allowPrivate = false): Promise
 
 /** The server's own words for a failure, as far as it said any (never our secret). */
 export function serverWords(err: unknown): string {
-  const e = err as { responseText?: string; message?: string; code?: string; serverResponseCode?: string };
+  const e = err as { responseText?: string; message?: string; code?: string; serverResponseCode?: string; oauthError?: { status?: unknown } };
   const text = e.responseText || e.message || String(err);
   const prefix = e.serverResponseCode ? `[${e.serverResponseCode}] ` : e.code && !e.responseText ? `${e.code}: ` : '';
-  return (prefix + text).replace(/[\u0000-\u001f]/g, ' ').slice(0, 500);
+  // A refused XOAUTH2 login also carries the server's JSON (RFC 7628 §3.2.2; Google's XOAUTH2 docs): its status says why.
+  const oauth = typeof e.oauthError?.status === 'string' ? ` (OAuth status ${e.oauthError.status})` : '';
+  return (prefix + text + oauth).replace(/[\u0000-\u001f]/g, ' ').slice(0, 500);
 }
 
 /** True when the server refused the credentials (as opposed to being unreachable). */

@@ -1,6 +1,6 @@
 // A message read from the mailbox, turned into what POST /api/v1/logged-emails takes: the LoggedEmail
-// fields and its attachments staged to files. mailparser streams the message; each attachment is
-// written to disk and hashed on the way, never held in memory whole.
+// fields and its attachments staged. mailparser streams the message; each attachment is hashed on the
+// way, and one bigger than a blob chunk is written to disk, never held in memory whole.
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
@@ -11,6 +11,7 @@ import { loadLater } from '../load-later.js';
 import { isAddress, normalizeAddress } from '../../shared/addresses.js';
 import { MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES, MAX_RECIPIENTS, type LoggedEmail } from '../logging/input.js';
 import { cleanContentType, cleanFilename, type StagedFile } from '../logging/upload.js';
+import { CHUNK_BYTES } from '../store/blobs.js';
 
 export interface ParsedMessage {
   email: LoggedEmail;
@@ -23,6 +24,26 @@ export interface ParsedMessage {
 }
 
 const MAX_TEXT = 5 * 1024 * 1024;
+
+/**
+ * mailparser also renders every text part as HTML (`textAsHtml`, which we never read), at about the
+ * cost of the rest of the parse. Only a message with HTML parts needs its text parts as HTML (they
+ * are joined into its `html`); for the others it is skipped.
+ */
+let Parser: typeof import('mailparser').MailParser | undefined;
+
+/** The parser class, made on first use: mailparser loads only on servers that sync a mailbox. */
+function parserClass(): typeof import('mailparser').MailParser {
+  if (Parser) return Parser;
+  const { MailParser } = loadLater('mailparser') as typeof import('mailparser');
+  Parser = class extends MailParser {
+    textToHtml(text: string): string {
+      if (!(this as unknown as { hasHtml: boolean }).hasHtml) return '';
+      return (MailParser.prototype as unknown as { textToHtml(t: string): string }).textToHtml.call(this, text);
+    }
+  };
+  return Parser;
+}
 
 function addresses(value: AddressObject | AddressObject[] | undefined): Array<{ address: string; name: string }> {
   const list = Array.isArray(value) ? value : value ? [value] : [];
@@ -50,8 +71,7 @@ const bracket = (id: string) => `<${id.trim().replace(/^<|>$/g, '')}>`;
  * message without a Message-ID (stable across syncs, so a resync finds it logged).
  */
 export async function parseMessage(source: Readable | Buffer, dir: string, fallbackId: () => string): Promise<ParsedMessage> {
-  const { MailParser } = loadLater('mailparser') as typeof import('mailparser');
-  const parser = new MailParser({ skipImageLinks: true, maxHtmlLengthToParse: MAX_TEXT });
+  const parser = new (parserClass())({ skipImageLinks: true, skipTextLinks: true, maxHtmlLengthToParse: MAX_TEXT });
   const files: StagedFile[] = [];
   let total = 0;
   let text: MessageText | undefined;
@@ -114,10 +134,15 @@ function stripUnstorable(e: LoggedEmail): LoggedEmail {
   return { ...e, subject: clean(e.subject), html: clean(e.html), text: clean(e.text) };
 }
 
+/**
+ * An attachment up to one blob chunk is kept in memory (its message is, too); a bigger one goes to a
+ * file in `dir` as it streams, so no big attachment is held whole.
+ */
 async function stageAttachment(att: AttachmentStream, dir: string, index: number, before: number): Promise<StagedFile | null> {
-  const target = path.join(dir, `a${index}-${Math.random().toString(36).slice(2)}`);
   const hash = createHash('sha256');
-  const out = fs.createWriteStream(target);
+  const held: Buffer[] = [];
+  let out: fs.WriteStream | undefined;
+  let target = '';
   let size = 0;
   let over = false;
   for await (const chunk of att.content as unknown as AsyncIterable<Buffer>) {
@@ -127,10 +152,22 @@ async function stageAttachment(att: AttachmentStream, dir: string, index: number
       continue;
     }
     hash.update(chunk);
+    if (!out && size <= CHUNK_BYTES) {
+      held.push(chunk);
+      continue;
+    }
+    if (!out) {
+      target = path.join(dir, `a${index}-${Math.random().toString(36).slice(2)}`);
+      out = fs.createWriteStream(target);
+      for (const h of held.splice(0)) out.write(h);
+    }
     if (!out.write(chunk)) await once(out, 'drain');
   }
-  out.end();
-  await once(out, 'close');
+  if (out) {
+    out.end();
+    await once(out, 'close');
+  }
   if (over) return null;
-  return { path: target, sha256: hash.digest('hex'), size, filename: cleanFilename(att.filename), contentType: cleanContentType(att.contentType) };
+  const content = out ? { path: target } : { path: '', data: Buffer.concat(held) };
+  return { ...content, sha256: hash.digest('hex'), size, filename: cleanFilename(att.filename), contentType: cleanContentType(att.contentType) };
 }

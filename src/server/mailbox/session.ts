@@ -12,9 +12,10 @@ import type { ImapFlow } from 'imapflow';
 import type { Database } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import type { MailboxTiming } from '../config.js';
-import { logEmail } from '../logging/log-email.js';
+import { logEmail, logEmails, type Author, type EmailToLog, type LoggingDeps } from '../logging/log-email.js';
 import { normalizeAddress } from '../../shared/addresses.js';
 import type { InferredOpen } from '../tracking/recorder.js';
+import type { ErasedAddresses } from '../lifecycle/erased.js';
 import type { StoredNotification } from '../store/notifications.js';
 import { getFolderState, renewMailboxLease, setFolderState, setMailboxStatus, type FolderRole, type MailboxRow } from '../store/mailboxes.js';
 import { linkTrackedMessageId, loggedWithTrackingId, mailNamedBy } from '../store/replies.js';
@@ -31,27 +32,42 @@ export interface SessionDeps {
   timing: MailboxTiming;
   logger: Logger;
   owner: string;
+  /** Erased addresses are never logged (lifecycle/erased.ts). */
+  erased?: ErasedAddresses;
   inferOpen(o: InferredOpen): Promise<boolean>;
   published(items: StoredNotification[]): void;
 }
 
-/** Messages fetched per round trip: bounds memory (a chunk of sources) while keeping the pipe full. */
+/** Inbox messages whose headers are fetched per round trip. */
 const CHUNK = 100;
+/** Sent messages logged in one transaction, and the bytes such a batch may hold in memory. */
+const BATCH = 200;
+const BATCH_BYTES = 8 * 1024 * 1024;
 /** Bigger messages are streamed one by one rather than fetched with their neighbours. */
 const STREAM_OVER = 1024 * 1024;
-
-/** Messages of one chunk logged at the same time. */
+/** Messages of one batch parsed at the same time (parsing waits on attachment files too). */
 const PARALLEL = 8;
 
-/** Runs `fn` over `items`, at most `n` at a time; the first failure is thrown once all have settled. */
-async function inParallel<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+/** A batch of Sent: the UIDs to fetch, and the last UID it accounts for (oversized ones are skipped). */
+interface Batch {
+  uids: number[];
+  last: number;
+  /** One message over STREAM_OVER, streamed. */
+  big: boolean;
+}
+
+type Source = { uid: number; source: Buffer | NodeJS.ReadableStream };
+
+/** Maps `items` through `fn`, at most `n` at a time, in order; the first failure is thrown once all have settled. */
+async function mapInParallel<T, R>(items: T[], n: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
   let next = 0;
   let failure: unknown;
   const worker = async () => {
     while (next < items.length) {
-      const item = items[next++];
+      const i = next++;
       try {
-        await fn(item);
+        out[i] = await fn(items[i]);
       } catch (err) {
         failure ??= err;
       }
@@ -59,6 +75,19 @@ async function inParallel<T>(items: T[], n: number, fn: (item: T) => Promise<voi
   };
   await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
   if (failure !== undefined) throw failure;
+  return out;
+}
+
+/** An IMAP sequence set for sorted UIDs: runs become `a:b` (RFC 3501 §9, sequence-set). */
+function uidSet(uids: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < uids.length; i++) {
+    let j = i;
+    while (j + 1 < uids.length && uids[j + 1] === uids[j] + 1) j++;
+    parts.push(j > i ? `${uids[i]}:${uids[j]}` : String(uids[i]));
+    i = j;
+  }
+  return parts.join(',');
 }
 
 const trackingIdOf = (id: string) => /^<([^@<>]+)@mailbeacon>$/.exec(id)?.[1];
@@ -151,9 +180,13 @@ export class SyncSession {
     }
   }
 
+  /** Tells the watchdogs running that the sync moved on (a long catch-up is not a stalled server). */
+  private progressed: () => void = () => {};
+
   /**
    * A server that answers in a way no command can complete with (a tag that never comes) must not
-   * hold the mailbox forever: past the timeout the connection is closed and the session fails.
+   * hold the mailbox forever: past the timeout without progress the connection is closed and the
+   * session fails.
    */
   private async watched<T>(client: ImapFlow, work: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
@@ -163,14 +196,20 @@ export class SyncSession {
         reject(new Error(`the server stopped answering (no reply within ${Math.round(this.deps.timing.timeout / 1000)} s)`));
       }, this.deps.timing.timeout);
     });
+    const outer = this.progressed;
+    this.progressed = () => {
+      timer?.refresh();
+      outer();
+    };
     try {
       return await Promise.race([work, expired]);
     } finally {
       clearTimeout(timer);
+      this.progressed = outer;
     }
   }
 
-  private async syncFolder(client: ImapFlow, role: FolderRole, folder: string, author: { accountId: string; userId: string; email: string }) {
+  private async syncFolder(client: ImapFlow, role: FolderRole, folder: string, author: Author) {
     const db = this.deps.database.db;
     const lock = await client.getMailboxLock(folder, { readOnly: true });
     try {
@@ -192,57 +231,123 @@ export class SyncSession {
         // `n:*` also names the last message when it is older than n.
         uids = (found || []).filter((u) => u > state.lastUid).sort((a, b) => a - b);
       }
+      if (role === 'sent') {
+        await this.logSent(client, uids, uidValidity, author);
+        return;
+      }
       for (let i = 0; i < uids.length && !this.stopped; i += CHUNK) {
         const chunk = uids.slice(i, i + CHUNK);
-        if (role === 'sent') await this.logSent(client, chunk, uidValidity, author);
-        else await this.noticeReplies(client, chunk, uidValidity, author);
+        await this.noticeReplies(client, chunk, uidValidity, author);
         await setFolderState(db, this.who, role, uidValidity, chunk[chunk.length - 1]);
+        this.progressed();
       }
     } finally {
       lock.release();
     }
   }
 
-  /** Sent mail: logged, unless the add-in logged it already (X-Mailbeacon-Id, else Message-ID). */
-  private async logSent(client: ImapFlow, uids: number[], uidValidity: string, author: { accountId: string; userId: string; email: string }) {
-    const sizes = await client.fetchAll(uids.join(','), { uid: true, size: true }, { uid: true });
-    const small = sizes.filter((m) => (m.size ?? 0) <= STREAM_OVER).map((m) => m.uid);
-    const big = sizes.filter((m) => (m.size ?? 0) > STREAM_OVER && (m.size ?? 0) <= MAX_MESSAGE_BYTES).map((m) => m.uid);
-    for (const m of sizes) if ((m.size ?? 0) > MAX_MESSAGE_BYTES) this.deps.logger.warn({ userId: this.row.user_id, uid: m.uid, size: m.size }, 'sent message too large to log; skipped');
-    const sources = small.length ? await client.fetchAll(small.join(','), { uid: true, source: true }, { uid: true }) : [];
-    // Logging one message mostly waits (files, database); several at once keep both busy.
-    await inParallel(sources, PARALLEL, (m) => (m.source ? this.logOne(m.source, `${uidValidity}.${m.uid}`, author) : Promise.resolve()));
-    for (const uid of big) {
-      const dl = await client.download(String(uid), undefined, { uid: true });
-      if (dl && 'content' in dl && dl.content) await this.logOne(dl.content, `${uidValidity}.${uid}`, author);
+  /**
+   * Sent mail, in batches: each batch is fetched with one command (the next one's while this one is
+   * parsed), parsed, and logged in one transaction; only then does the folder's last UID move past
+   * it, so a crash or a kill at any point loses nothing (the batch is fetched again, and what was
+   * committed is recognised by its Message-ID). Mail the add-in logged already is recognised by its
+   * X-Mailbeacon-Id.
+   */
+  private async logSent(client: ImapFlow, uids: number[], uidValidity: string, author: Author) {
+    const batches = await this.plan(client, uids);
+    let pending: Promise<Source[]> | undefined;
+    for (const [i, batch] of batches.entries()) {
+      if (this.stopped) break;
+      const sources = await (pending ?? this.fetchBatch(client, batch));
+      pending = undefined;
+      const following = batches[i + 1];
+      if (following && !batch.big && !following.big) {
+        pending = this.fetchBatch(client, following);
+        pending.catch(() => undefined); // awaited next round; a failure then is this session's end
+      }
+      await this.logBatch(sources, uidValidity, author);
+      await setFolderState(this.deps.database.db, this.who, 'sent', uidValidity, batch.last);
+      this.progressed();
     }
   }
 
-  private async logOne(source: Buffer | NodeJS.ReadableStream, key: string, author: { accountId: string; userId: string; email: string }) {
+  /** Groups the UIDs by their sizes (one command per 1,000 messages) into batches. */
+  private async plan(client: ImapFlow, uids: number[]): Promise<Batch[]> {
+    const batches: Batch[] = [];
+    let open: Batch | undefined;
+    let bytes = 0;
+    for (let i = 0; i < uids.length; i += 1000) {
+      const sizes = await this.watched(client, client.fetchAll(uidSet(uids.slice(i, i + 1000)), { uid: true, size: true }, { uid: true }));
+      for (const { uid, size = 0 } of sizes.sort((a, b) => a.uid - b.uid)) {
+        if (size > MAX_MESSAGE_BYTES) {
+          this.deps.logger.warn({ userId: this.row.user_id, uid, size }, 'sent message too large to log; skipped');
+          batches.push((open = { uids: [], last: uid, big: false }));
+          bytes = 0;
+        } else if (size > STREAM_OVER) {
+          batches.push({ uids: [uid], last: uid, big: true });
+          open = undefined;
+        } else if (open && !open.big && open.uids.length < BATCH && bytes + size <= BATCH_BYTES) {
+          open.uids.push(uid);
+          open.last = uid;
+          bytes += size;
+        } else {
+          batches.push((open = { uids: [uid], last: uid, big: false }));
+          bytes = size;
+        }
+      }
+    }
+    return batches;
+  }
+
+  private async fetchBatch(client: ImapFlow, batch: Batch): Promise<Source[]> {
+    if (!batch.uids.length) return [];
+    if (batch.big) {
+      const dl = await this.watched(client, client.download(String(batch.uids[0]), undefined, { uid: true }));
+      return dl && 'content' in dl && dl.content ? [{ uid: batch.uids[0], source: dl.content }] : [];
+    }
+    const found = await this.watched(client, client.fetchAll(uidSet(batch.uids), { uid: true, source: true }, { uid: true }));
+    return found.flatMap((m) => (m.source ? [{ uid: m.uid, source: m.source }] : []));
+  }
+
+  /** Parses a batch (attachments staged in one folder) and logs it in one transaction. */
+  private async logBatch(sources: Source[], uidValidity: string, author: Author) {
+    if (!sources.length) return;
     const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'mailbeacon-imap-'));
     try {
-      let parsed;
-      try {
-        parsed = await parseMessage(source as Buffer, dir, () => fallbackId(source, key));
-      } catch (err) {
-        // A message no parser can read is skipped, not retried forever.
-        this.deps.logger.warn({ err: { message: (err as Error).message }, userId: this.row.user_id, key }, 'unreadable sent message skipped');
-        return;
-      }
+      const parsed = await mapInParallel(sources, PARALLEL, (m) => this.parseSent(m.source, `${uidValidity}.${m.uid}`, dir));
       const db = this.deps.database.db;
-      if (parsed.mailbeaconId) {
-        await linkTrackedMessageId(db, this.who, parsed.mailbeaconId, parsed.email.internetMessageId);
-        if (await loggedWithTrackingId(db, this.who, parsed.mailbeaconId)) return;
+      const items: EmailToLog[] = [];
+      for (const p of parsed) {
+        if (!p) continue;
+        if (p.mailbeaconId) {
+          await linkTrackedMessageId(db, this.who, p.mailbeaconId, p.email.internetMessageId);
+          if (await loggedWithTrackingId(db, this.who, p.mailbeaconId)) continue;
+        }
+        items.push({ email: p.email, files: p.files });
       }
-      await logEmail({ database: this.deps.database, inferOpen: (o) => this.deps.inferOpen(o), log: this.deps.logger }, author, parsed.email, parsed.files);
+      if (items.length) await logEmails(this.loggingDeps, author, items);
     } finally {
       await fs.promises.rm(dir, { recursive: true, force: true });
     }
   }
 
+  /** A message no parser can read is skipped (undefined), not retried forever. */
+  private async parseSent(source: Buffer | NodeJS.ReadableStream, key: string, dir: string) {
+    try {
+      return await parseMessage(source as Buffer, dir, () => fallbackId(source, key));
+    } catch (err) {
+      this.deps.logger.warn({ err: { message: (err as Error).message }, userId: this.row.user_id, key }, 'unreadable sent message skipped');
+      return undefined;
+    }
+  }
+
+  private get loggingDeps(): LoggingDeps {
+    return { database: this.deps.database, erased: this.deps.erased, inferOpen: (o) => this.deps.inferOpen(o), log: this.deps.logger };
+  }
+
   /** Inbox: headers first; only a message that names the user's mail is read whole. */
-  private async noticeReplies(client: ImapFlow, uids: number[], uidValidity: string, author: { accountId: string; userId: string; email: string }) {
-    const heads = await client.fetchAll(uids.join(','), { uid: true, size: true, headers: ['in-reply-to', 'references'] }, { uid: true });
+  private async noticeReplies(client: ImapFlow, uids: number[], uidValidity: string, author: Author) {
+    const heads = await client.fetchAll(uidSet(uids), { uid: true, size: true, headers: ['in-reply-to', 'references'] }, { uid: true });
     const replies: Array<{ uid: number; mail: NonNullable<Awaited<ReturnType<typeof mailNamedBy>>> }> = [];
     for (const h of heads) {
       const text = h.headers?.toString('utf8') ?? '';
@@ -270,7 +375,7 @@ export class SyncSession {
         if (created.length) this.deps.published(created);
         if (mail.trackedEmailId) await this.deps.inferOpen({ accountId: this.who.accountId, trackedEmailId: mail.trackedEmailId, recipient: from, reason: 'reply received', at: parsed.email.sentAtMs });
         const settings = await getUserSettings(this.deps.database.db, this.who.accountId, this.who.userId);
-        if (settings.logReplies) await logEmail({ database: this.deps.database, inferOpen: (o) => this.deps.inferOpen(o), log: this.deps.logger }, author, parsed.email, parsed.files);
+        if (settings.logReplies) await logEmail(this.loggingDeps, author, parsed.email, parsed.files);
       } finally {
         await fs.promises.rm(dir, { recursive: true, force: true });
       }

@@ -8,8 +8,9 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import type { MailboxTiming } from '../config.js';
-import { claimMailboxes, releaseMailboxLease, setMailboxStatus } from '../store/mailboxes.js';
+import { claimMailboxes, releaseMailboxLease, setMailboxStatus, type MailboxRow } from '../store/mailboxes.js';
 import type { InferredOpen } from '../tracking/recorder.js';
+import type { ErasedAddresses } from '../lifecycle/erased.js';
 import type { StoredNotification } from '../store/notifications.js';
 import { isLoginRefusal, serverWords } from './imap.js';
 import type { SecretBox } from './secret-box.js';
@@ -20,9 +21,14 @@ export interface SyncerDeps {
   box: SecretBox;
   timing: MailboxTiming;
   logger: Logger;
+  /** Erased addresses are never logged (lifecycle/erased.ts). */
+  erased?: ErasedAddresses;
   inferOpen(o: InferredOpen): Promise<boolean>;
   published(items: StoredNotification[]): void;
 }
+
+/** A retry time no clock reaches: the mailbox waits for new settings (saving them sets it to 0). */
+const NEVER = Number.MAX_SAFE_INTEGER;
 
 /** Mailboxes one process syncs at once. */
 const MAX_SESSIONS = 200;
@@ -62,7 +68,7 @@ export class MailboxSyncer {
         if (this.sessions.has(row.user_id)) continue;
         const session = new SyncSession({ ...this.deps, owner: this.owner }, row);
         this.sessions.set(row.user_id, session);
-        const done = this.runSession(session, row.user_id, Number(row.generation), Number(row.failures)).finally(() => {
+        const done = this.runSession(session, row, Number(row.generation), Number(row.failures)).finally(() => {
           this.sessions.delete(row.user_id);
           this.running.delete(done);
         });
@@ -75,22 +81,29 @@ export class MailboxSyncer {
     }
   }
 
-  private async runSession(session: SyncSession, userId: string, generation: number, failures: number): Promise<void> {
+  private async runSession(session: SyncSession, row: MailboxRow, generation: number, failures: number): Promise<void> {
     const db = this.deps.database.db;
+    const userId = row.user_id;
     let error: string | undefined;
+    let refusedToken = false;
     try {
       await setMailboxStatus(db, userId, this.owner, generation, { status: 'CONNECTING' }).catch(() => {});
       await session.run();
     } catch (err) {
       error = serverWords(err);
-      const level = isLoginRefusal(err) ? 'warn' : 'info';
-      this.deps.logger[level]({ userId, error }, 'mailbox sync stopped; retrying with back-off');
+      const refused = isLoginRefusal(err);
+      // An OAuth access token lives about an hour and we hold no refresh token: once refused, no
+      // retry can succeed. It waits for the user to save a new one (docs/product.md §11).
+      refusedToken = refused && row.auth === 'xoauth2';
+      if (refusedToken) error = `The access token was refused (${error}); paste a new one.`;
+      this.deps.logger[refused ? 'warn' : 'info']({ userId, error }, refusedToken ? 'mailbox access token refused; waiting for a new one' : 'mailbox sync stopped; retrying with back-off');
     }
     try {
       if (error !== undefined && !this.stopping && !session.leaseLost) {
         const t = this.deps.timing;
         const delay = Math.min(t.retryMax, t.retryBase * 2 ** Math.min(failures, 20)) * (0.8 + Math.random() * 0.4);
-        await setMailboxStatus(db, userId, this.owner, generation, { status: 'ERROR', last_error: error, failures: failures + 1, retry_at: Date.now() + Math.round(delay) });
+        const retryAt = refusedToken ? NEVER : Date.now() + Math.round(delay);
+        await setMailboxStatus(db, userId, this.owner, generation, { status: 'ERROR', last_error: error, failures: failures + 1, retry_at: retryAt });
       }
       await releaseMailboxLease(db, userId, this.owner);
     } catch (err) {

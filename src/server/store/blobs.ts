@@ -9,6 +9,8 @@ export const CHUNK_BYTES = 1024 * 1024;
 export interface StagedContent {
   /** A file holding the bytes (already hashed while it was written). */
   path: string;
+  /** Or the bytes themselves, for small content (no file then). */
+  data?: Buffer;
   sha256: string;
   size: number;
 }
@@ -22,6 +24,12 @@ export async function storeBlob(trx: Kysely<Schema>, accountId: string, content:
     .returning('sha256')
     .executeTakeFirst();
   if (!inserted) return false;
+  if (content.data) {
+    for (let seq = 0; seq * CHUNK_BYTES < content.data.length; seq++) {
+      await trx.insertInto('blob_chunks').values({ account_id: accountId, sha256: content.sha256, seq, data: content.data.subarray(seq * CHUNK_BYTES, (seq + 1) * CHUNK_BYTES) }).execute();
+    }
+    return true;
+  }
   const file = await fs.open(content.path, 'r');
   try {
     for (let seq = 0; ; seq++) {

@@ -149,9 +149,16 @@ export interface LoggedContact {
  * Addresses left without a contact are answered apart.
  */
 export async function contactsForLogging(db: Kysely<Schema>, accountId: string, emails: string[], create: boolean): Promise<{ contacts: LoggedContact[]; missing: string[] }> {
-  const created = new Set(create ? await ensureContacts(db, accountId, emails) : []);
-  const rows = emails.length ? await db.selectFrom('contacts').select(['id', 'email', 'name']).where('account_id', '=', accountId).where('email', 'in', emails).execute() : [];
-  const byEmail = new Map(rows.map((r) => [r.email, r]));
+  const created = new Set<string>();
+  const byEmail = new Map<string, { id: string; email: string; name: string | null }>();
+  // A batch of emails may name thousands of addresses: asked about in pieces, within any database's
+  // limit on bound parameters.
+  for (let i = 0; i < emails.length; i += 500) {
+    const piece = emails.slice(i, i + 500);
+    if (create) for (const e of await ensureContacts(db, accountId, piece)) created.add(e);
+    const rows = await db.selectFrom('contacts').select(['id', 'email', 'name']).where('account_id', '=', accountId).where('email', 'in', piece).execute();
+    for (const r of rows) byEmail.set(r.email, r);
+  }
   const contacts: LoggedContact[] = [];
   const missing: string[] = [];
   for (const email of emails) {

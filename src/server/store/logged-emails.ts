@@ -19,28 +19,49 @@ export const attachmentRef = (a: AttachmentRow): AttachmentRef => ({
 
 export const skippedOf = (row: LoggedEmailRow) => JSON.parse(row.skipped) as Array<{ address: string; reason: SkipReason }>;
 
-/** Inserts the email; false when the account logged this internet message id already. */
-export async function insertLoggedEmail(trx: Kysely<Schema>, row: NewLoggedEmail): Promise<boolean> {
-  const inserted = await trx
-    .insertInto('logged_emails')
-    .values(row)
-    .onConflict((oc) => oc.columns(['account_id', 'internet_message_id']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  return !!inserted;
+/** Rows per INSERT: within any database's limit on bound parameters. */
+const ROWS_PER_INSERT = 200;
+
+function* pieces<T>(rows: T[], size = ROWS_PER_INSERT): Generator<T[]> {
+  for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
 }
 
-/** Puts the email on each contact's timeline at `at`. */
-export async function linkContacts(trx: Kysely<Schema>, accountId: string, loggedEmailId: string, contacts: LoggedContact[], at: number): Promise<void> {
-  if (!contacts.length) return;
-  await trx
-    .insertInto('logged_email_contacts')
-    .values(contacts.map((c) => ({ account_id: accountId, logged_email_id: loggedEmailId, contact_id: c.id, at, created: c.created ? 1 : 0 })))
-    .execute();
+/**
+ * Inserts the emails; answers the ids of those inserted. One whose internet message id the account
+ * logged already (or that comes twice in `rows`) is left out.
+ */
+export async function insertLoggedEmails(trx: Kysely<Schema>, rows: NewLoggedEmail[]): Promise<Set<string>> {
+  const inserted = new Set<string>();
+  for (const piece of pieces(rows)) {
+    const r = await trx
+      .insertInto('logged_emails')
+      .values(piece)
+      .onConflict((oc) => oc.columns(['account_id', 'internet_message_id']).doNothing())
+      .returning('id')
+      .execute();
+    for (const { id } of r) inserted.add(id);
+  }
+  return inserted;
+}
+
+/** Which of these internet message ids the account has logged. */
+export async function loggedMessageIds(db: Kysely<Schema>, accountId: string, ids: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const piece of pieces([...new Set(ids.map((id) => id.trim()))], 500)) {
+    const rows = await db.selectFrom('logged_emails').select('internet_message_id').where('account_id', '=', accountId).where('internet_message_id', 'in', piece).execute();
+    for (const r of rows) found.add(r.internet_message_id);
+  }
+  return found;
+}
+
+/** Puts each email on its contacts' timelines at its `at`. */
+export async function linkContacts(trx: Kysely<Schema>, accountId: string, links: Array<{ loggedEmailId: string; contacts: LoggedContact[]; at: number }>): Promise<void> {
+  const rows = links.flatMap((l) => l.contacts.map((c) => ({ account_id: accountId, logged_email_id: l.loggedEmailId, contact_id: c.id, at: l.at, created: c.created ? 1 : 0 })));
+  for (const piece of pieces(rows)) await trx.insertInto('logged_email_contacts').values(piece).execute();
 }
 
 export async function insertAttachments(trx: Kysely<Schema>, rows: AttachmentRow[]): Promise<void> {
-  if (rows.length) await trx.insertInto('attachments').values(rows).execute();
+  for (const piece of pieces(rows)) await trx.insertInto('attachments').values(piece).execute();
 }
 
 export async function getLoggedEmail(db: Kysely<Schema>, accountId: string, id: string): Promise<LoggedEmailRow | undefined> {

@@ -53,7 +53,8 @@ export default async function mailbox(fastify: FastifyInstance, ctx: AppContext)
       found = await checkLogin(target, { tlsCa: ctx.config.mailbox.tlsCa, allowPrivate: ctx.config.mailbox.allowPrivate });
     } catch (err) {
       if (err instanceof ApiError) throw err; // the host itself was refused
-      throw new ApiError(422, 'MAILBOX_LOGIN_FAILED', `The mail server did not let us in: ${serverWords(err)}. Check the host, port, security, username and password (or app password).`);
+      const check = target.auth === 'xoauth2' ? 'username and access token (a new one if it expired)' : 'username and password (or app password)';
+      throw new ApiError(422, 'MAILBOX_LOGIN_FAILED', `The mail server did not let us in: ${serverWords(err)}. Check the host, port, security, ${check}.`);
     }
     const sentFolder = b.sentFolder ?? found.sentFolder ?? 'Sent';
     const inboxFolder = b.inboxFolder ?? 'INBOX';
