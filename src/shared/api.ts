@@ -304,7 +304,7 @@ export interface PreviewResult {
   tokens: string[];
 }
 
-// ---- Web Push for the companion page (/notifications) ----------------------------------------
+// ---- Web Push for the web app's service worker (/app/sw.js) ----------------------------------------
 
 /** GET /api/v1/push/key: the VAPID public key (base64url) for PushManager.subscribe. */
 export interface PushKey {

@@ -10,6 +10,8 @@ import { useSession } from '../session.js';
 import { Confirm, type Question } from '../components/confirm.js';
 import { Empty, ErrorBar, Loading, Outcome, PageFrame, Saved, usePageStyles } from '../components/page.js';
 import { useResource } from '../components/paged.js';
+import { UsersSection } from '../settings/UsersSection.js';
+import { WebhooksSection } from '../settings/WebhooksSection.js';
 
 const lines = (text: string) => text.split(/[\n,]/).map((l) => l.trim()).filter(Boolean);
 
@@ -22,6 +24,8 @@ export default function SettingsPage(_props: { params: Record<string, string> })
         <>
           <Account />
           <Domains />
+          <UsersSection />
+          <WebhooksSection />
         </>
       )}
     </PageFrame>

@@ -1,4 +1,4 @@
-// Desktop notifications for the web app's Activity page and the companion page: the Notification API
+// Desktop notifications for the web app's Activity page: the Notification API
 // while the page is open, and Web Push through the service worker for when it is not. A notification's tag is the event's
 // id, so the page and the worker showing the same event leave one notification, not two.
 import type { NotificationItem, PushKey, PushSubscriptionInput } from '../../shared/api.js';
@@ -36,7 +36,7 @@ export function keyBytes(base64url: string): Uint8Array<ArrayBuffer> {
 }
 
 /** Asks for permission, then subscribes this browser to Web Push when it can, through the worker at `workerUrl`. */
-export async function enableDesktopNotifications(api: PushApi, workerUrl = 'sw.js'): Promise<{ state: PushState; push: boolean }> {
+export async function enableDesktopNotifications(api: PushApi, workerUrl: string): Promise<{ state: PushState; push: boolean }> {
   if (typeof Notification === 'undefined') return { state: 'unsupported', push: false };
   const permission = await Notification.requestPermission();
   if (permission !== 'granted') return { state: permission === 'denied' ? 'denied' : 'off', push: false };
