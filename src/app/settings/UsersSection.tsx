@@ -144,6 +144,8 @@ function InviteForm({ onInvited, onSaid }: { onInvited: (u: AccountUser) => void
   }
   return (
     <form
+      // The server's answer says what is wrong in words; the browser's own bubble would say less.
+      noValidate
       className={s.row}
       style={{ alignItems: 'flex-end' }}
       onSubmit={(e) => {

@@ -167,6 +167,8 @@ function CreateForm({ onCreated, onSaid }: { onCreated: (w: Webhook) => void; on
   }
   return (
     <form
+      // The server's answer says what is wrong in words; the browser's own bubble would say less.
+      noValidate
       className={s.section}
       onSubmit={(e) => {
         e.preventDefault();
