@@ -35,6 +35,19 @@ export function keyBytes(base64url: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/** Registers the service worker at `workerUrl` (its scope: the folder it is in); undefined where there are none. */
+export async function registerWorker(workerUrl: string): Promise<ServiceWorkerRegistration | undefined> {
+  if (!('serviceWorker' in navigator)) return undefined;
+  return navigator.serviceWorker.register(workerUrl);
+}
+
+/** Whether this browser already has a Web Push subscription through the worker at `workerUrl`. */
+export async function hasPushSubscription(workerUrl: string): Promise<boolean> {
+  if (!('serviceWorker' in navigator) || typeof PushManager === 'undefined') return false;
+  const registration = await navigator.serviceWorker.getRegistration(workerUrl);
+  return !!(await registration?.pushManager.getSubscription());
+}
+
 /** Asks for permission, then subscribes this browser to Web Push when it can, through the worker at `workerUrl`. */
 export async function enableDesktopNotifications(api: PushApi, workerUrl: string): Promise<{ state: PushState; push: boolean }> {
   if (typeof Notification === 'undefined') return { state: 'unsupported', push: false };
@@ -42,7 +55,7 @@ export async function enableDesktopNotifications(api: PushApi, workerUrl: string
   if (permission !== 'granted') return { state: permission === 'denied' ? 'denied' : 'off', push: false };
   if (!('serviceWorker' in navigator) || typeof PushManager === 'undefined') return { state: 'on', push: false };
   try {
-    const registration = await navigator.serviceWorker.register(workerUrl);
+    const registration = (await registerWorker(workerUrl))!;
     const { publicKey } = await api.pushKey();
     const subscription = (await registration.pushManager.getSubscription()) ?? (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) }));
     const json = subscription.toJSON() as { endpoint: string; keys: { p256dh: string; auth: string } };
