@@ -228,6 +228,8 @@ export interface TrackedEmailView {
   replies?: number;
   /** The follow-up reminder asked for, if any. */
   remindAfterDays?: number;
+  /** Set for a send the person made rather than a one-to-one email from Outlook: the single-send API or the SMTP API (a token they created). */
+  sentVia?: 'SINGLE_SEND' | 'SMTP_API';
   events: EngagementEvent[];
 }
 
