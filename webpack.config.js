@@ -1,7 +1,7 @@
 // Builds the Outlook add-in into dist/: the task pane (React + Fluent UI), the event-handler runtime
 // (commands.html loading launchevent.js, one self-contained file that classic Outlook on Windows can
-// also load alone), the companion notifications page with its service worker (sw.js), the icons, and
-// manifest.xml with every URL under ADDIN_URL.
+// also load alone), the web app (app.html) with its service worker (sw.js, served as /app/sw.js) and
+// web app manifest (app.webmanifest), the icons, and manifest.xml with every URL under ADDIN_URL.
 // Run through `npm run build`, which passes `env.addinUrl` from the server's configuration.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,8 +37,8 @@ export default (env = {}, argv = {}) => {
     entry: {
       taskpane: './src/addin/taskpane/index.tsx',
       launchevent: './src/addin/commands/launchevent.ts',
-      notifications: './src/addin/notifications/index.tsx',
-      sw: './src/addin/notifications/sw.ts',
+      // The web app's service worker (Web Push), served as /app/sw.js.
+      sw: './src/app/sw.ts',
       // The web app (/app), and the same app as the add-in's sign-in dialog (/app/addin-login).
       app: './src/app/index.tsx',
     },
@@ -77,13 +77,13 @@ export default (env = {}, argv = {}) => {
     plugins: [
       new HtmlWebpackPlugin({ filename: 'taskpane.html', template: './src/addin/taskpane/taskpane.html', chunks: ['taskpane'] }),
       new HtmlWebpackPlugin({ filename: 'commands.html', template: './src/addin/commands/commands.html', chunks: ['launchevent'] }),
-      new HtmlWebpackPlugin({ filename: 'notifications.html', template: './src/addin/notifications/notifications.html', chunks: ['notifications'] }),
       // Served at /app and /app/* (deep paths), so its scripts are named from the root.
       new HtmlWebpackPlugin({ filename: 'app.html', template: './src/app/app.html', chunks: ['app'], publicPath: '/' }),
       new HtmlWebpackPlugin({ filename: 'addin-login.html', template: './src/app/addin-login.html', chunks: ['app'], publicPath: '/' }),
       new CopyWebpackPlugin({
         patterns: [
           { from: 'assets', to: 'assets' },
+          { from: 'src/app/manifest.webmanifest', to: 'app.webmanifest' },
           { from: 'manifest.xml', to: 'manifest.xml', transform: (content) => manifestFor(content.toString(), addinUrl) },
         ],
       }),

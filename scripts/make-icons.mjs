@@ -1,9 +1,9 @@
-// Draws the add-in icon (a beacon: a dot and two arcs on Fluent's brand blue) into assets/icon-<n>.png.
+// Draws the add-in and web-app icon (a beacon: a dot and two arcs on Fluent's brand blue) into assets/icon-<n>.png.
 // Run `node scripts/make-icons.mjs` after changing the drawing; the PNGs are committed.
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 
-const SIZES = [16, 32, 64, 80, 128];
+const SIZES = [16, 32, 64, 80, 128, 192, 512];
 const BLUE_TOP = [17, 94, 163];
 const BLUE_BOTTOM = [15, 108, 189];
 

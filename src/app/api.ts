@@ -7,6 +7,12 @@ import { createApi, createRequester, type Requester } from '../ui/api/client.js'
 import { routes } from '../ui/api/routes.js';
 import type {
   AccountSettings,
+  AccountUser,
+  InvitedUser,
+  Role,
+  Webhook,
+  WebhookCreate,
+  WebhookDelivery,
   ActivityItem,
   Contact,
   ContactUpdate,
@@ -35,6 +41,7 @@ import type { CampaignView, SmtpToken, SmtpTokenInput } from '../shared/hubspot.
 
 const e = encodeURIComponent;
 const TOKENS = '/marketing/v3/transactional/smtp-tokens';
+const WEBHOOKS = '/api/v1/webhooks';
 
 export function createAppApi(config: { backendUrl: string; accessToken?: string }) {
   const request: Requester = createRequester({ backendUrl: config.backendUrl, accessToken: config.accessToken ?? '', timeoutMs: 20_000 });
@@ -47,7 +54,21 @@ export function createAppApi(config: { backendUrl: string; accessToken?: string 
   return {
     backendUrl: base,
     me: () => get<MeResponse>(routes.me),
-    users: () => get<Page<{ id: string; email: string; name: string | null }>>('/api/v1/users'),
+    // users and invitations (admins change them)
+    users: () => get<Page<AccountUser>>('/api/v1/users'),
+    invite: (input: { email: string; name?: string | null; role: Role }) => call<InvitedUser>('POST', '/api/v1/users', input),
+    reinvite: (id: string) => call<InvitedUser>('POST', `/api/v1/users/${e(id)}/invitation`),
+    changeUser: (id: string, change: { name?: string | null; role?: Role }) => call<AccountUser>('PATCH', `/api/v1/users/${e(id)}`, change),
+    removeUser: (id: string) => call<void>('DELETE', `/api/v1/users/${e(id)}`),
+    // webhooks (admins)
+    webhooks: () => get<Page<Webhook>>(WEBHOOKS),
+    createWebhook: (input: WebhookCreate) => call<Webhook>('POST', WEBHOOKS, input),
+    changeWebhook: (id: string, change: Partial<WebhookCreate> & { enabled?: boolean }) => call<Webhook>('PATCH', `${WEBHOOKS}/${e(id)}`, change),
+    deleteWebhook: (id: string) => call<void>('DELETE', `${WEBHOOKS}/${e(id)}`),
+    rotateWebhookSecret: (id: string) => call<Webhook>('POST', `${WEBHOOKS}/${e(id)}/rotate-secret`),
+    testWebhook: (id: string) => call<{ deliveryId: string }>('POST', `${WEBHOOKS}/${e(id)}/test`),
+    webhookDeliveries: (id: string, after?: string) => get<Page<WebhookDelivery>>(`${WEBHOOKS}/${e(id)}/deliveries`, { after, limit: 10 }),
+    retryWebhookDelivery: (id: string, deliveryId: string) => call<WebhookDelivery>('POST', `${WEBHOOKS}/${e(id)}/deliveries/${e(deliveryId)}/retry`),
     /** The connected mailbox (docs/product.md §11); a 404 means none. */
     mailbox: () => get<{ status: string }>('/api/v1/mailbox'),
     server: () => get<ServerInfo>('/api/v1/server'),

@@ -1,9 +1,10 @@
-// The web app's entry: Fluent UI's theme following the system's light or dark.
+// The web app's entry: Fluent UI's theme following the system's light or dark, and the service worker.
 import './public-path.js';
 import { useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { FluentProvider, webDarkTheme, webLightTheme } from '@fluentui/react-components';
 import { App } from './App.js';
+import { installWorker } from './install.js';
 
 const DARK = '(prefers-color-scheme: dark)';
 
@@ -23,3 +24,4 @@ function Root() {
 }
 
 createRoot(document.getElementById('root')!).render(<Root />);
+installWorker();

@@ -228,6 +228,8 @@ export interface TrackedEmailView {
   replies?: number;
   /** The follow-up reminder asked for, if any. */
   remindAfterDays?: number;
+  /** Set for a send the person made rather than a one-to-one email from Outlook: the single-send API or the SMTP API (a token they created). */
+  sentVia?: 'SINGLE_SEND' | 'SMTP_API';
   events: EngagementEvent[];
 }
 
@@ -304,7 +306,7 @@ export interface PreviewResult {
   tokens: string[];
 }
 
-// ---- Web Push for the companion page (/notifications) ----------------------------------------
+// ---- Web Push for the web app's service worker (/app/sw.js) ----------------------------------------
 
 /** GET /api/v1/push/key: the VAPID public key (base64url) for PushManager.subscribe. */
 export interface PushKey {

@@ -144,7 +144,7 @@ describe('activity', () => {
     expect(within(list).getByText(/opened/, { exact: false })).toBeTruthy();
   });
 
-  it('shows the empty state and opens the companion page for desktop notifications', async () => {
+  it('shows the empty state and opens the web app\'s Activity page for desktop notifications', async () => {
     const host = new FakeHost();
     signIn(host);
     renderApp(host, fakeApi());
@@ -152,7 +152,7 @@ describe('activity', () => {
     await user.click(await screen.findByRole('tab', { name: 'Activity' }));
     expect(await screen.findByText("No opens or clicks yet. Tracked emails show up here the moment they're opened.")).toBeTruthy();
     await user.click(screen.getByRole('button', { name: 'Open the notifications page' }));
-    expect(host.opened).toEqual(['https://mb.example.test/notifications']);
+    expect(host.opened).toEqual(['https://mb.example.test/app/activity']);
   });
 });
 

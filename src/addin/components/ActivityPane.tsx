@@ -16,9 +16,9 @@ export function ActivityPane({ feed }: { feed: Feed }) {
       <Subtitle2 as="h2" id="mb-desktop" className={s.heading}>
         Desktop notifications
       </Subtitle2>
-      <Caption1>A browser page that raises a desktop notification the moment someone opens or clicks: your browser asks for permission there.</Caption1>
+      <Caption1>Mailbeacon in your browser raises a desktop notification the moment someone opens or clicks: turn them on there, on the Activity page.</Caption1>
       <div>
-        <Button onClick={() => host.openBrowserWindow(api.backendUrl + routes.companionPage)}>Open the notifications page</Button>
+        <Button onClick={() => host.openBrowserWindow(api.backendUrl + routes.activityPage)}>Open the notifications page</Button>
       </div>
     </Panel>
   );

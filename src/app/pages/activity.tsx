@@ -7,29 +7,41 @@ import { CheckmarkCircleFilled, CircleRegular, CopyRegular, DismissRegular } fro
 import { ActivityFeed } from '../../ui/components/ActivityFeed.js';
 import { type FeedItem, mergeFeed } from '../../ui/helpers/feed.js';
 import { useNotificationFeed } from '../../ui/hooks/notification-feed.js';
-import { enableDesktopNotifications, permissionState, showDesktopNotification, type PushState } from '../../ui/notifications/desktop-notifications.js';
+import { enableDesktopNotifications, hasPushSubscription, permissionState, showDesktopNotification, type PushState } from '../../ui/notifications/desktop-notifications.js';
 import { openNotificationStream } from '../../ui/api/stream.js';
 import { useAppApi, type AppApi } from '../api.js';
 import { useSession } from '../session.js';
+import { WORKER_URL } from '../install.js';
 import { PageFrame, usePageStyles } from '../components/page.js';
 import { useResource } from '../components/paged.js';
 
-/** The web app's service worker (Web Push), served with the app. */
-export const WORKER_URL = '/app/sw.js';
 const CHECKLIST_KEY = 'mailbeacon.checklist.dismissed';
 
-const PUSH_WORDS: Record<PushState, string> = {
+const PUSH_WORDS: Record<Exclude<PushState, 'on'>, string> = {
   unsupported: 'This browser cannot show desktop notifications.',
   denied: 'Notifications are blocked for this site: allow them in the browser’s site settings.',
   off: 'Hear about each open, click and reply the moment it happens, even with this tab closed.',
-  on: 'Desktop notifications are on.',
 };
+
+/** What the card says: with permission, whether Web Push (the tab closed) works too. */
+function pushWords(state: PushState, pushed: boolean | undefined): string {
+  if (state !== 'on') return PUSH_WORDS[state];
+  if (pushed === true) return 'Desktop notifications are on, even with this tab closed.';
+  if (pushed === false) return 'Desktop notifications are on while Mailbeacon is open in a tab: this browser could not subscribe to push.';
+  return 'Desktop notifications are on while Mailbeacon is open in a tab. Turn them on here to get them with the tab closed too.';
+}
 
 export default function ActivityPage(_props: { params: Record<string, string> }) {
   const api = useAppApi();
   const { user } = useSession();
   const s = usePageStyles();
   const [push, setPush] = useState<PushState>(permissionState);
+  // Whether this browser is subscribed to Web Push: permission alone (given on an earlier visit, or
+  // to the old companion page) brings notifications only while a tab is open, so the button stays.
+  const [pushed, setPushed] = useState<boolean | undefined>(undefined);
+  useEffect(() => {
+    if (push === 'on') void hasPushSubscription(WORKER_URL).then((yes) => yes && setPushed(true), () => undefined);
+  }, [push]);
   const feed = useNotificationFeed(api, openNotificationStream, (n) => void showDesktopNotification(n));
   // Notifications carry only counted events; the filtered ones (scanners, bots, self) come from the activity list.
   const filtered = useResource(() => api.activity({ filtered: 'only' }), 'filtered');
@@ -42,10 +54,15 @@ export default function ActivityPage(_props: { params: Record<string, string> })
         <Text id="mb-desktop" weight="semibold">
           Desktop notifications
         </Text>
-        <Caption1 role="status">{PUSH_WORDS[push]}</Caption1>
-        {push === 'off' && (
+        <Caption1 role="status">{pushWords(push, pushed)}</Caption1>
+        {(push === 'off' || (push === 'on' && pushed !== true)) && (
           <div>
-            <Button appearance="primary" onClick={() => enableDesktopNotifications(api, WORKER_URL).then((r) => setPush(r.state))}>
+            <Button appearance="primary" onClick={() =>
+                enableDesktopNotifications(api, WORKER_URL).then((r) => {
+                  setPush(r.state);
+                  setPushed(r.push);
+                })
+              }>
               Turn on desktop notifications
             </Button>
           </div>
@@ -122,7 +139,7 @@ function FirstRun({ api }: { api: AppApi }) {
             </Text>
           </>,
         )}
-        {item(d?.team, 'Invite your team', <Text size={200}>In Settings → Account, invite the reps who should track their email.</Text>)}
+        {item(d?.team, 'Invite your team', <Text size={200}>In Settings → Users, invite the reps who should track their email.</Text>)}
         {item(
           d?.domain,
           'Add a sending domain',

@@ -11,6 +11,8 @@ import { MailboxSection } from '../settings/MailboxSection.js';
 import { ChannelsSection } from '../settings/ChannelsSection.js';
 import { AccountSection } from '../settings/AccountSection.js';
 import { DomainsSection } from '../settings/DomainsSection.js';
+import { UsersSection } from '../settings/UsersSection.js';
+import { WebhooksSection } from '../settings/WebhooksSection.js';
 
 export default function SettingsPage(_props: { params: Record<string, string> }) {
   const { user } = useSession();
@@ -28,6 +30,8 @@ export default function SettingsPage(_props: { params: Record<string, string> })
         <>
           <AccountSection />
           <DomainsSection />
+          <UsersSection />
+          <WebhooksSection />
         </>
       )}
     </PageFrame>

@@ -55,6 +55,8 @@ function Details({ email }: { email: TrackedEmailView }) {
     <PageFrame title={email.subject || '(no subject)'}>
       <Text>
         {trackedHeadline(email)} · sent {relativeTime(email.sentAt ?? email.createdAt, now)}
+        {email.sentVia === 'SINGLE_SEND' && ' · a single send'}
+        {email.sentVia === 'SMTP_API' && ' · sent through the SMTP API'}
       </Text>
       <section className={s.section} aria-labelledby="mb-recipients">
         <Text as="h2" id="mb-recipients" size={500} weight="semibold" style={{ margin: 0 }}>

@@ -1,7 +1,8 @@
-// /app/tracked (docs/product.md §10): the person's tracked email — subject, recipients, when sent, opens,
-// clicks, last activity — sortable by each column, searchable, read page by page; a row opens its page.
+// /app/tracked (docs/product.md §10): the person's tracked email — one-to-one from Outlook and the sends
+// they made (single send, SMTP API), marked as such — subject, recipients, when sent, opens, clicks, last
+// activity; sortable by each column, searchable, read page by page; a row opens its page.
 import { useState } from 'react';
-import { Button, Input, Link } from '@fluentui/react-components';
+import { Button, Caption1, Input, Link } from '@fluentui/react-components';
 import { ArrowSortDownRegular, ArrowSortUpRegular } from '@fluentui/react-icons';
 import type { TrackedEmailView } from '../../shared/api.js';
 import { relativeTime } from '../../ui/helpers/relative-time.js';
@@ -22,6 +23,8 @@ const KEYS: Record<Column, (t: TrackedEmailView) => string | number> = {
   clicks: (t) => t.clicks,
   last: (t) => lastActivity(t) ?? '',
 };
+
+const SENT_VIA: Record<NonNullable<TrackedEmailView['sentVia']>, string> = { SINGLE_SEND: 'Single send', SMTP_API: 'SMTP API' };
 
 const HEADERS: Array<[Column, string]> = [
   ['subject', 'Subject'],
@@ -61,7 +64,7 @@ export default function TrackedPage(_props: { params: Record<string, string> }) 
         <Button type="submit">Search</Button>
       </form>
       {list.loaded && list.items.length === 0 ? (
-        <Empty>{applied ? `No tracked email matches “${applied}”.` : 'No tracked email yet. Turn on Track when you write in Outlook, and each open and click shows up here.'}</Empty>
+        <Empty>{applied ? `No tracked email matches “${applied}”.` : 'No tracked email yet. Turn on Track when you write in Outlook, or send through Mailbeacon, and each open and click shows up here.'}</Empty>
       ) : (
         list.items.length > 0 && (
           <div className={s.scroll}>
@@ -91,6 +94,7 @@ export default function TrackedPage(_props: { params: Record<string, string> }) 
                     <tr key={t.id}>
                       <td>
                         <Link href={`/app/tracked/${encodeURIComponent(t.id)}`}>{t.subject || '(no subject)'}</Link>
+                        {t.sentVia && <Caption1 className={s.muted}> · {SENT_VIA[t.sentVia]}</Caption1>}
                       </td>
                       <td>{t.recipients.join(', ')}</td>
                       <td>{relativeTime(t.sentAt ?? t.createdAt, now)}</td>

@@ -43,7 +43,7 @@ export async function demoCommand(config: Config): Promise<number> {
 <h1 style="font-size:22px">Hi {{ contact.firstname | default: "there" }},</h1>
 <p>Your order <b>{{ custom.order_id }}</b> is confirmed. This email was sent by <code>mailbeacon demo</code>:
 its links go through the tracker and its images include the open pixel.</p>
-<p><a href="${config.publicUrl}/notifications">See your live feed of opens and clicks</a></p>
+<p><a href="${config.publicUrl}/app/activity">See your live feed of opens and clicks</a></p>
 <p><a href="${config.publicUrl}/dev/mailbox">Back to the dev mailbox</a></p>
 </body></html>`,
     text: 'Hi {{ contact.firstname | default: "there" }}, your order {{ custom.order_id }} is confirmed.',
@@ -66,7 +66,7 @@ its links go through the tracker and its images include the open pixel.</p>
   say(`  1. Open ${mailbox} in a browser: showing the message loads its pixel and records an open.`);
   say('  2. Click a link in it: the tracker records the click and takes you where the link points.');
   say(`  3. See what was recorded: curl -H "Authorization: Bearer ${token}" ${config.publicUrl}/email/public/v1/events`);
-  say(`     or sign in at ${config.publicUrl}/notifications with that token for the live feed.`);
+  say(`     or sign in at ${config.publicUrl}/app/activity for the live feed.`);
   return 0;
 }
 

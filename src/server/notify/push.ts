@@ -1,4 +1,4 @@
-// Web Push to the companion page's service worker: each new notification is pushed to the user's
+// Web Push to the web app's service worker (/app/sw.js): each new notification is pushed to the user's
 // subscriptions; subscriptions the push service says are gone are removed.
 import type { Kysely } from 'kysely';
 import webpush from 'web-push';

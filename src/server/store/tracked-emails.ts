@@ -1,4 +1,5 @@
-// One-to-one emails tracked from the add-in, and the opens and clicks recorded on them.
+// One-to-one emails tracked from the add-in and the sends a person made (single send, SMTP API), with
+// the opens and clicks recorded on them.
 import type { Kysely, Selectable } from 'kysely';
 import type { Schema, TrackedEmailsTable } from '../db/schema.js';
 import type { EngagementEvent, TrackedEmailView, Verdict } from '../../shared/api.js';
@@ -95,18 +96,30 @@ export async function recordSelfView(db: Kysely<Schema>, row: TrackedEmailRow, i
 
 /** The email with its opens and clicks (all of them, counted or not), newest first. */
 export async function trackedEmailView(db: Kysely<Schema>, row: TrackedEmailRow): Promise<TrackedEmailView> {
-  const rows = await db
+  const view = await engagementView(db, row.account_id, { trackedEmailId: row.id }, JSON.parse(row.recipients) as string[]);
+  return {
+    id: row.id,
+    subject: row.subject,
+    recipients: view.recipients,
+    createdAt: new Date(Number(row.created_at)).toISOString(),
+    sentAt: new Date(Number(row.updated_at)).toISOString(),
+    internetMessageId: row.internet_message_id,
+    ...view.counts,
+    ...(row.remind_after_days !== null ? { remindAfterDays: Number(row.remind_after_days) } : {}),
+    events: view.events,
+  };
+}
+
+/** The opens, clicks and replies of one tracked email or of one send's deliveries, with their counts. */
+async function engagementView(db: Kysely<Schema>, accountId: string, of: { trackedEmailId: string } | { deliveryIds: string[] }, recipients: string[]) {
+  let q = db
     .selectFrom('email_events')
     .select(['id', 'type', 'recipient', 'created', 'filtered', 'details'])
-    .where('account_id', '=', row.account_id)
-    .where('tracked_email_id', '=', row.id)
-    .where('type', 'in', ['OPEN', 'CLICK', 'REPLY'])
-    .orderBy('created', 'desc')
-    .orderBy('seq', 'desc')
-    .limit(500)
-    .execute();
-  const recipients = JSON.parse(row.recipients) as string[];
-  const names = await contactNames(db, row.account_id, recipients);
+    .where('account_id', '=', accountId)
+    .where('type', 'in', ['OPEN', 'CLICK', 'REPLY']);
+  q = 'trackedEmailId' in of ? q.where('tracked_email_id', '=', of.trackedEmailId) : q.where('delivery_id', 'in', of.deliveryIds.length ? of.deliveryIds : ['']);
+  const rows = await q.orderBy('created', 'desc').orderBy('seq', 'desc').limit(500).execute();
+  const names = await contactNames(db, accountId, recipients);
   const events: EngagementEvent[] = rows.map((r) => {
     // A REPLY (connected mailbox) is a person by definition.
     const d = { verdict: 'HUMAN' as Verdict, ...(JSON.parse(r.details) as { url?: string; verdict?: Verdict; reasons?: string[]; inferred?: boolean }) };
@@ -124,19 +137,87 @@ export async function trackedEmailView(db: Kysely<Schema>, row: TrackedEmailRow)
   });
   const counted = events.filter((e) => e.counted);
   const opens = counted.filter((e) => e.type === 'OPEN');
-  return {
-    id: row.id,
-    subject: row.subject,
-    recipients,
-    createdAt: new Date(Number(row.created_at)).toISOString(),
-    sentAt: new Date(Number(row.updated_at)).toISOString(),
-    internetMessageId: row.internet_message_id,
+  const counts = {
     opens: opens.length,
     uniqueOpens: new Set(opens.map((e) => e.who)).size,
     clicks: counted.filter((e) => e.type === 'CLICK').length,
     replies: counted.filter((e) => e.type === 'REPLY').length,
-    ...(row.remind_after_days !== null ? { remindAfterDays: Number(row.remind_after_days) } : {}),
-    events,
+  };
+  return { recipients, events, counts };
+}
+
+// ---- the sends a person made (docs/product.md §10: "one-to-one and sends they made") -----------
+// A single send is the person's when they made the request (messages.user_id); an SMTP API message
+// when it came in with an SMTP token they created. Both are listed with their tracked email, by the
+// same (created_at, id) order and cursor.
+
+export type SendRow = { id: string; account_id: string; source: string; subject: string | null; message_id_header: string | null; created_at: number };
+
+function sendsOf(db: Kysely<Schema>, owner: { accountId: string; userId: string }) {
+  return db
+    .selectFrom('messages')
+    .leftJoin('smtp_tokens', (j) => j.onRef('smtp_tokens.id', '=', 'messages.token_id').onRef('smtp_tokens.account_id', '=', 'messages.account_id'))
+    // A token names its creator by email address (store/smtp-tokens.ts).
+    .leftJoin('users', (j) => j.onRef('users.email', '=', 'smtp_tokens.created_by').onRef('users.account_id', '=', 'smtp_tokens.account_id'))
+    .select(['messages.id', 'messages.account_id', 'messages.source', 'messages.subject', 'messages.message_id_header', 'messages.created_at'])
+    .where('messages.account_id', '=', owner.accountId)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('messages.source', '=', 'API'), eb('messages.user_id', '=', owner.userId)]),
+        eb.and([eb('messages.source', '=', 'SMTP'), eb('users.id', '=', owner.userId)]),
+      ]),
+    );
+}
+
+/** The person's sends, newest first; `search` matches the subject or a recipient. */
+export async function listSends(
+  db: Kysely<Schema>,
+  owner: { accountId: string; userId: string },
+  f: { search?: string; before?: { createdAt: number; id: string }; limit: number },
+): Promise<SendRow[]> {
+  let q = sendsOf(db, owner);
+  if (f.search) {
+    const search = f.search;
+    q = q.where((eb) =>
+      eb.or([
+        contains('messages.subject', search),
+        eb.exists(eb.selectFrom('deliveries').select('deliveries.id').whereRef('deliveries.message_id', '=', 'messages.id').where(contains('deliveries.recipient', search))),
+      ]),
+    );
+  }
+  if (f.before) {
+    const { createdAt, id } = f.before;
+    q = q.where((eb) => eb.or([eb('messages.created_at', '<', createdAt), eb.and([eb('messages.created_at', '=', createdAt), eb('messages.id', '<', id)])]));
+  }
+  return q.orderBy('messages.created_at', 'desc').orderBy('messages.id', 'desc').limit(f.limit).execute();
+}
+
+/** One of the person's sends; undefined for anyone else's. */
+export async function getSend(db: Kysely<Schema>, owner: { accountId: string; userId: string }, id: string): Promise<SendRow | undefined> {
+  return sendsOf(db, owner).where('messages.id', '=', id).executeTakeFirst();
+}
+
+/** A send as the tracked email list shows it: its recipients, when it left, its opens and clicks. */
+export async function sendView(db: Kysely<Schema>, row: SendRow): Promise<TrackedEmailView> {
+  const deliveries = await db
+    .selectFrom('deliveries')
+    .select(['id', 'recipient', 'sent_at'])
+    .where('account_id', '=', row.account_id)
+    .where('message_id', '=', row.id)
+    .orderBy('id')
+    .execute();
+  const view = await engagementView(db, row.account_id, { deliveryIds: deliveries.map((d) => d.id) }, deliveries.map((d) => d.recipient));
+  const sent = deliveries.map((d) => d.sent_at).filter((t): t is number => t !== null).map(Number);
+  return {
+    id: row.id,
+    subject: row.subject ?? '',
+    recipients: view.recipients,
+    createdAt: new Date(Number(row.created_at)).toISOString(),
+    sentAt: sent.length ? new Date(Math.min(...sent)).toISOString() : null,
+    internetMessageId: row.message_id_header,
+    sentVia: row.source === 'SMTP' ? 'SMTP_API' : 'SINGLE_SEND',
+    ...view.counts,
+    events: view.events,
   };
 }
 

@@ -1,4 +1,4 @@
-// The backend client, shared by the task pane, the event handlers and the companion page. axios with
+// The backend client, shared by the task pane, the event handlers and the web app. axios with
 // the fetch adapter: the JS-only event runtime of classic Outlook on Windows has fetch but no
 // dependable XMLHttpRequest. URLs are absolute (that runtime has no page origin to resolve against).
 import axios, { type AxiosInstance, type AxiosRequestConfig } from 'axios';

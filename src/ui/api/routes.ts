@@ -34,6 +34,6 @@ export const routes = {
   accessToken: (id: string) => `/api/v1/access-tokens/${e(id)}`,
   /** The web app's sign-in page the add-in opens in an Office dialog. */
   addinLogin: '/app/addin-login',
-  /** The companion page that can raise desktop notifications. */
-  companionPage: '/notifications',
+  /** The web app's Activity page, which can raise desktop notifications (a pane cannot). */
+  activityPage: '/app/activity',
 } as const;

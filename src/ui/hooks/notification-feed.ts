@@ -1,5 +1,5 @@
-// History plus the live stream of opens and clicks, for the add-in's Activity tab, the companion page
-// and the web app's Activity page. The stream is opened by the caller's `open` (the add-in's
+// History plus the live stream of opens and clicks, for the add-in's Activity tab and
+// the web app's Activity page. The stream is opened by the caller's `open` (the add-in's
 // EventSource wrapper, or a fake in tests).
 import { useEffect, useState } from 'react';
 import type { NotificationItem } from '../../shared/api.js';

@@ -1,4 +1,4 @@
-// Desktop notifications for the web app's Activity page and the companion page: the Notification API
+// Desktop notifications for the web app's Activity page: the Notification API
 // while the page is open, and Web Push through the service worker for when it is not. A notification's tag is the event's
 // id, so the page and the worker showing the same event leave one notification, not two.
 import type { NotificationItem, PushKey, PushSubscriptionInput } from '../../shared/api.js';
@@ -35,14 +35,27 @@ export function keyBytes(base64url: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/** Registers the service worker at `workerUrl` (its scope: the folder it is in); undefined where there are none. */
+export async function registerWorker(workerUrl: string): Promise<ServiceWorkerRegistration | undefined> {
+  if (!('serviceWorker' in navigator)) return undefined;
+  return navigator.serviceWorker.register(workerUrl);
+}
+
+/** Whether this browser already has a Web Push subscription through the worker at `workerUrl`. */
+export async function hasPushSubscription(workerUrl: string): Promise<boolean> {
+  if (!('serviceWorker' in navigator) || typeof PushManager === 'undefined') return false;
+  const registration = await navigator.serviceWorker.getRegistration(workerUrl);
+  return !!(await registration?.pushManager.getSubscription());
+}
+
 /** Asks for permission, then subscribes this browser to Web Push when it can, through the worker at `workerUrl`. */
-export async function enableDesktopNotifications(api: PushApi, workerUrl = 'sw.js'): Promise<{ state: PushState; push: boolean }> {
+export async function enableDesktopNotifications(api: PushApi, workerUrl: string): Promise<{ state: PushState; push: boolean }> {
   if (typeof Notification === 'undefined') return { state: 'unsupported', push: false };
   const permission = await Notification.requestPermission();
   if (permission !== 'granted') return { state: permission === 'denied' ? 'denied' : 'off', push: false };
   if (!('serviceWorker' in navigator) || typeof PushManager === 'undefined') return { state: 'on', push: false };
   try {
-    const registration = await navigator.serviceWorker.register(workerUrl);
+    const registration = (await registerWorker(workerUrl))!;
     const { publicKey } = await api.pushKey();
     const subscription = (await registration.pushManager.getSubscription()) ?? (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) }));
     const json = subscription.toJSON() as { endpoint: string; keys: { p256dh: string; auth: string } };

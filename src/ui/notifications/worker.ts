@@ -1,5 +1,5 @@
-// The service worker of the pages that raise desktop notifications (the web app's Activity page, the
-// companion page): shows each Web Push message (one NotificationItem as JSON) as a desktop notification
+// The service worker of the pages that raise desktop notifications (the web app's Activity page):
+// shows each Web Push message (one NotificationItem as JSON) as a desktop notification
 // and opens `openPath` when one is clicked. Typed locally, because the project's TypeScript libraries are
 // the DOM's, not a worker's.
 import type { NotificationItem } from '../../shared/api.js';

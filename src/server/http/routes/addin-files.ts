@@ -38,11 +38,11 @@ export default async function addinFiles(app: FastifyInstance, ctx: AppContext) 
     allowedPath: (pathname: string) => ctx.config.serveSourceMaps || !PRIVATE.test(pathname),
     setHeaders(reply: FastifyReply, file: string) {
       // Bundles carry a content hash in their names; pages and the manifest must always be fresh.
-      const fresh = /\.(html|xml|json)$/.test(file) || file.includes('/assets/');
+      const fresh = /\.(html|xml|json|webmanifest)$/.test(file) || file.includes('/assets/') || path.basename(file) === 'sw.js';
       reply.header('Cache-Control', fresh ? 'no-cache' : 'public, max-age=31536000, immutable');
       if (FRAMED_BY_OUTLOOK.has(path.relative(ctx.addinDir, file))) allowFraming(reply.raw);
     },
   });
-  /** The companion page: the live feed full width, with desktop notifications. */
-  app.get('/notifications', (_request, reply) => reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-cache').send(fs.createReadStream(`${ctx.addinDir}/notifications.html`)));
+  /** The old companion page's address: the web app's Activity page has the feed and desktop notifications now. */
+  app.get('/notifications', (_request, reply) => reply.redirect('/app/activity', 301));
 }

@@ -1,6 +1,6 @@
 // Notifications (docs/product.md §6): the live feed as server-sent events (resumable with Last-Event-ID, ended
 // when its token is revoked), the history with read/unread, and Web Push subscriptions for the
-// companion page.
+// web app's service worker.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -120,7 +120,7 @@ export default async function notifications(fastify: FastifyInstance, ctx: AppCo
     },
   );
 
-  /** The VAPID public key the companion page subscribes with. */
+  /** The VAPID public key the web app's service worker subscribes with. */
   app.get('/api/v1/push/key', async () => ({ publicKey: ctx.vapid.publicKey }));
 
   /** Saves this browser's push subscription for the user. */

@@ -15,7 +15,7 @@ import type { TrackedEmailResult } from '../../../shared/api.js';
 import { type TrackedJson, trackedJson } from '../../sandbox/protocol.js';
 import { LimitExceeded } from '../../sandbox/sandbox.js';
 import { pixelTag, trackBody, type TrackOptions } from '../../tracking/apply.js';
-import { getTrackedEmail, listTrackedEmails, recordSelfView, trackedEmailView, upsertTrackedEmail } from '../../store/tracked-emails.js';
+import { getSend, getTrackedEmail, listSends, listTrackedEmails, recordSelfView, sendView, trackedEmailView, upsertTrackedEmail } from '../../store/tracked-emails.js';
 import { getUserSettings } from '../../store/settings.js';
 
 /**
@@ -85,7 +85,8 @@ export default async function trackedEmails(fastify: FastifyInstance, ctx: AppCo
       .send(withJsonField(result, 'html', tracked.htmlJson));
   });
 
-  /** The user's tracked emails, newest first; `internetMessageId` finds one from the read pane, `q` those whose subject or recipients contain it. */
+  /** The user's tracked emails and the sends they made (single send, SMTP API with their tokens), newest first;
+   *  `internetMessageId` finds one tracked email from the read pane, `q` those whose subject or recipients contain it. */
   app.get(
     '/api/v1/tracked-emails',
     {
@@ -103,16 +104,17 @@ export default async function trackedEmails(fastify: FastifyInstance, ctx: AppCo
       const limit = q.limit ?? 20;
       const cursor = q.after === undefined ? undefined : decodePosition(q.after, 2);
       if (q.after !== undefined && !cursor) throw invalid('after is not a cursor this API gave out.', 'after');
-      const rows = await listTrackedEmails(db, owner(request.principal), {
-        internetMessageId: q.internetMessageId,
-        search: q.q?.trim() || undefined,
-        before: cursor && { createdAt: Number(cursor[0]), id: cursor[1] },
-        limit: limit + 1,
-      });
+      const filter = { search: q.q?.trim() || undefined, before: cursor && { createdAt: Number(cursor[0]), id: cursor[1] }, limit: limit + 1 };
+      const tracked = await listTrackedEmails(db, owner(request.principal), { ...filter, internetMessageId: q.internetMessageId });
+      // The read pane's lookup is for Outlook's own tracked mail; the list also has the person's sends.
+      const sends = q.internetMessageId === undefined ? await listSends(db, owner(request.principal), filter) : [];
+      // Both lists are in (created_at, id) order: merged the same way, one cursor pages through both.
+      const later = (a: { created_at: number; id: string }, b: { created_at: number; id: string }) => Number(b.created_at) - Number(a.created_at) || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0);
+      const rows = [...tracked.map((row) => ({ row, kind: 'tracked' as const })), ...sends.map((row) => ({ row, kind: 'send' as const }))].sort((a, b) => later(a.row, b.row));
       const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
+      const last = page[page.length - 1]?.row;
       return {
-        results: await Promise.all(page.map((r) => trackedEmailView(db, r))),
+        results: await Promise.all(page.map((r) => (r.kind === 'tracked' ? trackedEmailView(db, r.row) : sendView(db, r.row)))),
         ...(rows.length > limit ? { paging: { next: { after: encodeCursor([String(last.created_at), last.id]) } } } : {}),
       };
     },
@@ -121,8 +123,10 @@ export default async function trackedEmails(fastify: FastifyInstance, ctx: AppCo
   /** One of the user's tracked emails with its opens and clicks (counted or not, with the reasons). */
   app.get('/api/v1/tracked-emails/:id', { schema: { params: Id } }, async (request) => {
     const row = await getTrackedEmail(db, owner(request.principal), request.params.id);
-    if (!row) throw notFound(`Tracked email ${request.params.id}`);
-    return trackedEmailView(db, row);
+    if (row) return trackedEmailView(db, row);
+    const send = await getSend(db, owner(request.principal), request.params.id);
+    if (!send) throw notFound(`Tracked email ${request.params.id}`);
+    return sendView(db, send);
   });
 
   /** The sender is viewing it now: hits around now from this viewer are theirs (SELF), never counted. */

@@ -9,11 +9,12 @@ import { ApiError } from '../../errors.js';
 import { allowFraming } from '../security-headers.js';
 
 export default async function webApp(app: FastifyInstance, ctx: AppContext) {
-  const page = (file: string) => (reply: FastifyReply) => {
+  const builtFile = (reply: FastifyReply, file: string, type: string) => {
     const full = path.join(ctx.addinDir, file);
     if (!fs.existsSync(full)) throw new ApiError(404, 'OBJECT_NOT_FOUND', 'The web app has not been built; run `npm run build` and restart.');
-    return reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-cache').send(fs.createReadStream(full));
+    return reply.type(type).header('Cache-Control', 'no-cache').send(fs.createReadStream(full));
   };
+  const page = (file: string) => (reply: FastifyReply) => builtFile(reply, file, 'text/html; charset=utf-8');
   const appPage = page('app.html');
   const dialogPage = page('addin-login.html');
 
@@ -22,6 +23,11 @@ export default async function webApp(app: FastifyInstance, ctx: AppContext) {
   /** The web app's page; the app itself routes, and shows its own "not found" for unknown paths. */
   app.get('/app', (_request, reply) => appPage(reply));
   app.get('/app/*', (_request, reply) => appPage(reply));
+  /** The service worker and the web app manifest (docs/product.md §10: installable). The worker's URL
+   * is under /app/, so its scope may be /app/ without `Service-Worker-Allowed`; a browser checks it for
+   * updates on each visit, so it must not be cached. */
+  app.get('/app/sw.js', (_request, reply) => builtFile(reply, 'sw.js', 'text/javascript; charset=utf-8'));
+  app.get('/app/manifest.webmanifest', (_request, reply) => builtFile(reply, 'app.webmanifest', 'application/manifest+json'));
   /** The add-in's sign-in dialog: framable by Outlook, with Office.js allowed. */
   app.get('/app/addin-login', (_request, reply) => {
     allowFraming(reply.raw);
