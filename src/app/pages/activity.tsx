@@ -100,7 +100,7 @@ function FirstRun({ api }: { api: AppApi }) {
         )}
         <Text weight="semibold">{label}</Text>
         <Text size={200} className={s.muted}>
-          {checked ? '— done' : '— to do'}
+          {checked === undefined ? '— checking…' : checked ? '— done' : '— to do'}
         </Text>
       </div>
       <div style={{ marginLeft: 28 }}>{body}</div>
@@ -173,7 +173,8 @@ async function progress(api: AppApi) {
   ]);
   return {
     manifestUrl: server?.addin.manifestUrl,
-    addin: (tracked?.results.length ?? 0) > 0,
+    // Sends are listed with tracked email too; only mail tracked from Outlook shows the add-in is in use.
+    addin: (tracked?.results ?? []).some((t) => !t.sentVia),
     domain: (domains?.results.length ?? 0) > 0,
     template: (templates?.results.length ?? 0) > 0,
     team: (users?.results.length ?? 0) > 1,
