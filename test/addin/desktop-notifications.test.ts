@@ -1,4 +1,4 @@
-// The companion page's notification helpers.
+// The desktop-notification helpers the web app's Activity page uses.
 import { describe, expect, it } from 'vitest';
 import { keyBytes, notificationOptions } from '../../src/ui/notifications/desktop-notifications.js';
 

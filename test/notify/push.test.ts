@@ -16,7 +16,7 @@ import { loadCertificate } from '../../src/server/tls/certificate.js';
 
 const ece = createRequire(import.meta.url)('http_ece') as { decrypt(buf: Buffer, opts: Record<string, unknown>): Buffer };
 
-describe('Web Push to the companion page', () => {
+describe('Web Push to the web app', () => {
   let tdb: TestDatabase;
   let server: RunningServer;
   let pushService: https.Server;

@@ -103,8 +103,8 @@ describe('security headers', () => {
     }
   });
 
-  it('keeps HTML pages out of frames: the dev mailbox, the companion page, the tracker’s pages', async () => {
-    for (const pathname of ['/dev/mailbox', '/notifications', '/notifications.html', '/t/c/not-a-token']) {
+  it('keeps HTML pages out of frames: the dev mailbox, the web app, the tracker’s pages', async () => {
+    for (const pathname of ['/dev/mailbox', '/app/activity', '/t/c/not-a-token']) {
       const a = await get(pathname, { host: `localhost:${port}` });
       expect(a.headers['content-type']).toMatch(/^text\/html/);
       expectBaseline(a, pathname.startsWith('/t/c/') ? 'no-referrer' : undefined);
@@ -224,7 +224,7 @@ describe('framing in a real browser', () => {
     await tdb?.drop();
   });
 
-  it('shows the task pane inside another origin’s frame, and refuses the companion page there', async () => {
+  it('shows the task pane inside another origin’s frame, and refuses the web app there (reached through the old /notifications address)', async () => {
     const context = await browser.newContext();
     await context.route('https://appsforoffice.microsoft.com/**', (route) => route.fulfill({ status: 200, contentType: 'text/javascript', body: '' }));
     const page = await context.newPage();
@@ -232,7 +232,7 @@ describe('framing in a real browser', () => {
     const frameOf = async (title: string) => (await page.locator(`iframe[title="${title}"]`).elementHandle())!.contentFrame();
     const pane = await frameOf('/taskpane.html');
     await expect.poll(async () => (await pane?.content()) ?? '').toContain('id="root"');
-    // A frame the browser refused holds Chromium's error page instead of the companion page.
+    // A frame the browser refused holds Chromium's error page instead of the web app.
     const companion = await frameOf('/notifications');
     await expect.poll(() => companion?.url()).toBe('chrome-error://chromewebdata/');
     await context.close();
