@@ -69,6 +69,7 @@ export async function openApp(browser: Browser, server: RunningServer, user: App
  * govern, so no second, CSP-free copy of the page is needed. (`browser` is kept for callers.)
  */
 export async function axeIssues(_browser: Browser, page: Page): Promise<string[]> {
+  await settled(page);
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
   // Fluent's focus management (tabster) puts focusable aria-hidden sentinels around dialogs and tab
   // lists on purpose: they hand focus on, and are not content.
@@ -76,6 +77,21 @@ export async function axeIssues(_browser: Browser, page: Page): Promise<string[]
     violations: Array<{ id: string; impact: string; nodes: Array<{ target: unknown; html: string; failureSummary?: string }> }>;
   };
   return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} ${JSON.stringify(v.nodes.slice(0, 3).map((n) => [n.target, n.html.slice(0, 160), n.failureSummary]))}`);
+}
+
+/**
+ * Waits for the page's finite animations and transitions (Fluent fades cards and bars in): axe measures
+ * colour contrast on what is painted, and text half faded in fails it. Endless ones (spinners) are left.
+ */
+export async function settled(page: Page): Promise<void> {
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => a.effect?.getTiming().iterations !== Infinity)
+        .map((a) => a.finished.catch(() => undefined)),
+    ),
+  );
 }
 
 /** Saves a full-page screenshot under test/artifacts/<folder>/<name>.png (look at them). */

@@ -7,10 +7,10 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
+import { axeIssues as axeOf } from '../helpers/app-browser.js';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
 import { linkIn, mailTo } from './helpers.js';
@@ -19,7 +19,6 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const ARTIFACTS = path.join(ROOT, 'test', 'artifacts', 'people');
 const OFFICE_JS = 'https://appsforoffice.microsoft.com/lib/1/hosted/office.js';
 const STUB = fs.readFileSync(path.join(ROOT, 'test', 'addin', 'office-stub.js'), 'utf8');
-const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const ADMIN_PASSWORD = 'admin chooses a long passphrase';
 
 let browser: Browser;
@@ -33,20 +32,8 @@ async function profile(violations: string[], opts: { width?: number; dark?: bool
   return ctx;
 }
 
-/** axe-core's serious and critical findings on the page (run in a CSP-free copy: axe is an inline script). */
-async function axeIssues(page: Page): Promise<string[]> {
-  const ctx = await browser.newContext({ bypassCSP: true, viewport: page.viewportSize() ?? undefined, storageState: await page.context().storageState() });
-  try {
-    const copy = await ctx.newPage();
-    await copy.goto(page.url());
-    await copy.waitForSelector('h1');
-    await copy.addScriptTag({ content: AXE });
-    const results = (await copy.evaluate(() => (window as unknown as { axe: { run(): Promise<unknown> } }).axe.run())) as { violations: Array<{ id: string; impact: string }> };
-    return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
-  } finally {
-    await ctx.close();
-  }
-}
+/** axe-core's serious and critical findings on the page as it stands (test/helpers/app-browser.ts). */
+const axeIssues = (page: Page) => axeOf(browser, page);
 
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 

@@ -6,7 +6,7 @@ import { relativeTime } from '../../ui/helpers/relative-time.js';
 import { useNow } from '../../ui/hooks/now.js';
 import { useAppApi } from '../api.js';
 import { Empty, ListFooter, Outcome, PageFrame, usePageStyles } from '../components/page.js';
-import { takeMessage } from '../components/flash.js';
+import { useLeftMessage } from '../components/flash.js';
 import { usePaged } from '../components/paged.js';
 
 export default function ContactsPage(_props: { params: Record<string, string> }) {
@@ -15,7 +15,7 @@ export default function ContactsPage(_props: { params: Record<string, string> })
   const now = useNow();
   const [query, setQuery] = useState('');
   const [applied, setApplied] = useState('');
-  const [said] = useState(takeMessage); // e.g. that the contact just erased is gone
+  const said = useLeftMessage(); // e.g. that the contact just erased is gone
   const list = usePaged((after) => api.contacts(applied, after), applied);
   return (
     <PageFrame title="Contacts">
