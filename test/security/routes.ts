@@ -19,6 +19,9 @@ export const PUBLIC_ROUTES: RouteKey[] = [
   'GET /app',
   'GET /app*', // /app/* as Fastify's route tree prints it
   'GET /app/addin-login',
+  // The installable app's service worker and manifest (test/app/installable.test.ts covers them).
+  'GET /app/sw.js',
+  'GET /app/manifest.webmanifest',
   'POST /api/v1/auth/login',
   'POST /api/v1/auth/logout',
   'GET /api/v1/auth/invitations/:token',
