@@ -76,12 +76,13 @@ describe.each(BACKENDS)('deliveries handed over with their lease already run out
     const owner = `${backend}-a`;
     const dir = path.join(t.dataDir, 'a');
     const worker = relayer(owner, dir);
-    await worker.start();
     const deliveries = await handedOver('late@example.test', owner);
-    // Another process finds the lease run out and claims the delivery (it relays it itself).
+    // Another process finds the lease run out and claims the delivery (it relays it itself). Claimed
+    // before this worker starts: its own claim loop would otherwise race the other process for it.
     const now = Date.now();
     const intruder = await claimDue(database.db, backend, `${backend}-b`, 10, now, now + LEASE);
     expect(intruder.map((d) => d.id)).toEqual(deliveries.map((d) => d.id));
+    await worker.start();
 
     worker.take(deliveries); // the handover arrives
     await worker.stop();
