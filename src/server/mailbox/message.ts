@@ -1,6 +1,7 @@
 // A message read from the mailbox, turned into what POST /api/v1/logged-emails takes: the LoggedEmail
-// fields and its attachments staged. mailparser streams the message; each attachment is hashed on the
-// way, and one bigger than a blob chunk is written to disk, never held in memory whole.
+// fields and its attachments staged. A message in memory is split by mime.ts when it can; otherwise
+// mailparser streams it. Each attachment is hashed on the way, and one bigger than a blob chunk is
+// written to disk (from a stream, never held in memory whole).
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
@@ -8,6 +9,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { AddressObject, AttachmentStream, MessageText } from 'mailparser';
 import { loadLater } from '../load-later.js';
+import { parseInMemory } from './mime.js';
 import { isAddress, normalizeAddress } from '../../shared/addresses.js';
 import { MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES, MAX_RECIPIENTS, type LoggedEmail } from '../logging/input.js';
 import { cleanContentType, cleanFilename, type StagedFile } from '../logging/upload.js';
@@ -68,14 +70,33 @@ const bracket = (id: string) => `<${id.trim().replace(/^<|>$/g, '')}>`;
 
 /**
  * Parses a message; attachments go to files in `dir` (the caller removes it). `fallbackId` names a
- * message without a Message-ID (stable across syncs, so a resync finds it logged).
+ * message without a Message-ID (stable across syncs, so a resync finds it logged). A message in
+ * memory is read by the fast parser (mime.ts) when it can; a stream, or a message it leaves, by
+ * mailparser.
  */
 export async function parseMessage(source: Readable | Buffer, dir: string, fallbackId: () => string): Promise<ParsedMessage> {
+  const fast = Buffer.isBuffer(source) ? parseInMemory(source) : undefined;
+  if (!fast) return parseStreamed(source, dir, fallbackId);
+  const files: StagedFile[] = [];
+  let total = 0;
+  for (const att of fast.attachments) {
+    const f = await stageAttachment({ content: [att.content], filename: att.filename, contentType: att.contentType }, dir, files.length, total);
+    if (f && files.length < MAX_ATTACHMENTS && total + f.size <= MAX_ATTACHMENT_BYTES) {
+      files.push(f);
+      total += f.size;
+    }
+  }
+  return parsed(fast.headers, { html: fast.html, text: fast.text }, files, fallbackId);
+}
+
+/** mailparser, reading the message as a stream (attachments staged as they stream by). */
+async function parseStreamed(source: Readable | Buffer, dir: string, fallbackId: () => string): Promise<ParsedMessage> {
   const parser = new (parserClass())({ skipImageLinks: true, skipTextLinks: true, maxHtmlLengthToParse: MAX_TEXT });
   const files: StagedFile[] = [];
   let total = 0;
   let text: MessageText | undefined;
   const headersReady = once(parser, 'headers');
+  const writes: Array<Promise<void>> = [];
   const done = new Promise<void>((resolve, reject) => {
     parser.on('data', (part: AttachmentStream | MessageText) => {
       if (part.type === 'text') {
@@ -83,14 +104,14 @@ export async function parseMessage(source: Readable | Buffer, dir: string, fallb
         return;
       }
       const att = part;
-      const write = stageAttachment(att, dir, files.length, total).then((f) => {
+      const write = stageAttachment({ content: att.content as unknown as AsyncIterable<Buffer>, filename: att.filename, contentType: att.contentType }, dir, files.length, total).then((f) => {
         if (f && files.length < MAX_ATTACHMENTS && total + f.size <= MAX_ATTACHMENT_BYTES) {
           files.push(f);
           total += f.size;
         }
         att.release();
       }, reject);
-      void write;
+      writes.push(write);
     });
     parser.on('end', () => resolve());
     parser.on('error', reject);
@@ -99,7 +120,14 @@ export async function parseMessage(source: Readable | Buffer, dir: string, fallb
   else source.pipe(parser);
   const [headers] = (await headersReady) as [Map<string, unknown>];
   await done;
-  // Attachments still being written finish before the parser says 'end' (release() gates it).
+  // release() holds the parser's 'end' back until an attachment is written, except for a message that
+  // is one attachment (no part follows it): that one is awaited here.
+  await Promise.all(writes);
+  return parsed(headers, { html: text?.html, text: text?.text }, files, fallbackId);
+}
+
+/** The logged fields from the headers and texts either parser found. */
+function parsed(headers: Map<string, unknown>, text: { html?: unknown; text?: string }, files: StagedFile[], fallbackId: () => string): ParsedMessage {
   const from = addresses(headers.get('from') as AddressObject | undefined)[0];
   const messageId = typeof headers.get('message-id') === 'string' ? bracket(headers.get('message-id') as string) : fallbackId();
   const date = headers.get('date');
@@ -109,8 +137,8 @@ export async function parseMessage(source: Readable | Buffer, dir: string, fallb
   const mailbeaconId = typeof stamp === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(stamp.trim()) ? stamp.trim() : undefined;
   const list = (name: string) => addresses(headers.get(name) as AddressObject | undefined).map((a) => a.address).slice(0, MAX_RECIPIENTS);
   const subject = typeof headers.get('subject') === 'string' ? (headers.get('subject') as string).slice(0, 2000) : '';
-  const html = typeof text?.html === 'string' ? text.html.slice(0, MAX_TEXT) : '';
-  const plain = (text?.text ?? '').slice(0, MAX_TEXT);
+  const html = typeof text.html === 'string' ? text.html.slice(0, MAX_TEXT) : '';
+  const plain = (text.text ?? '').slice(0, MAX_TEXT);
   const email: LoggedEmail = {
     subject,
     html,
@@ -138,14 +166,14 @@ function stripUnstorable(e: LoggedEmail): LoggedEmail {
  * An attachment up to one blob chunk is kept in memory (its message is, too); a bigger one goes to a
  * file in `dir` as it streams, so no big attachment is held whole.
  */
-async function stageAttachment(att: AttachmentStream, dir: string, index: number, before: number): Promise<StagedFile | null> {
+async function stageAttachment(att: { content: AsyncIterable<Buffer> | Buffer[]; filename?: string; contentType: string }, dir: string, index: number, before: number): Promise<StagedFile | null> {
   const hash = createHash('sha256');
   const held: Buffer[] = [];
   let out: fs.WriteStream | undefined;
   let target = '';
   let size = 0;
   let over = false;
-  for await (const chunk of att.content as unknown as AsyncIterable<Buffer>) {
+  for await (const chunk of att.content) {
     size += chunk.length;
     if (before + size > MAX_ATTACHMENT_BYTES) {
       over = true; // read on (the parser needs it) but keep nothing more
