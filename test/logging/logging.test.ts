@@ -1,8 +1,13 @@
 // Logging one-to-one email through HTTP: real server, real multipart uploads, SQLite and PostgreSQL.
 import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/server/db/index.js';
+import { logEmails } from '../../src/server/logging/log-email.js';
+import { readBlob } from '../../src/server/store/blobs.js';
 import type { Contact, LoggedEmailResult, Page, TimelineEntry } from '../../src/shared/api.js';
 import { encodeMultipart } from '../../src/ui/helpers/multipart.js';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
@@ -233,6 +238,47 @@ describe.each(BACKENDS)('Logging on %s', (backend) => {
     expect(found.results.map((e) => e.id)).toEqual([r.id]);
     const foreign = await json<Page<unknown>>(await server.api(`/api/v1/logged-emails?internetMessageId=${encodeURIComponent(input.internetMessageId)}`, { token: eve }), 200);
     expect(foreign.results).toEqual([]);
+  });
+
+  it('a batch (as a connected mailbox logs it) stores each content once, held in memory or staged to a file, and reads it back intact', async () => {
+    const user = await database.db.selectFrom('users').select(['id', 'account_id']).where('email', '=', 'ann@mycorp.test').executeTakeFirstOrThrow();
+    const author = { accountId: user.account_id, userId: user.id, email: 'ann@mycorp.test' };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mb-batch-'));
+    try {
+      const shared = randomBytes(20_000);
+      const chunked = randomBytes(2 * MB + 7); // three chunks from memory
+      const staged = randomBytes(MB + 99); // two chunks from a file
+      const file = path.join(dir, 'staged');
+      fs.writeFileSync(file, staged);
+      const held = (bytes: Buffer, filename: string) => ({ path: '', data: bytes, sha256: sha(bytes), size: bytes.length, filename, contentType: 'application/pdf' });
+      const before = await counts(database.db);
+      const item = (files: ReturnType<typeof held>[]) => {
+        const e = emailInput({ to: ['batch@acme.test'] });
+        return { email: { ...e, sentAt: new Date().toISOString(), sentAtMs: Date.now() }, files };
+      };
+      const results = await logEmails({ database, inferOpen: async () => false }, author, [
+        item([held(shared, 'a.pdf'), held(chunked, 'b.pdf')]),
+        item([held(shared, 'a-again.pdf'), { ...held(staged, 'c.pdf'), path: file, data: undefined as never }]),
+        item([held(shared, 'a-third.pdf')]),
+      ]);
+      expect(results.map((r) => r?.attachments.map((a) => a.filename))).toEqual([['a.pdf', 'b.pdf'], ['a-again.pdf', 'c.pdf'], ['a-third.pdf']]);
+      const after = await counts(database.db);
+      expect(after.blobs - before.blobs).toBe(3);
+      expect(after.chunks - before.chunks).toBe(1 + 3 + 2);
+      expect(after.attachments - before.attachments).toBe(5);
+      for (const bytes of [shared, chunked, staged]) {
+        const parts: Buffer[] = [];
+        for await (const c of readBlob(database.db, author.accountId, sha(bytes))) parts.push(Buffer.from(c));
+        expect(sha(Buffer.concat(parts))).toBe(sha(bytes));
+      }
+      // Logged again in another batch with new content beside it: only the new content is stored.
+      const fresh = randomBytes(1000);
+      await logEmails({ database, inferOpen: async () => false }, author, [item([held(shared, 'a.pdf'), held(fresh, 'd.pdf')])]);
+      const last = await counts(database.db);
+      expect([last.blobs - after.blobs, last.chunks - after.chunks]).toEqual([1, 1]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('takes a 45 MB attachment, just under the limit, and gives it back intact', async () => {

@@ -7,7 +7,7 @@ import type { Database } from '../db/index.js';
 import type { Schema } from '../db/schema.js';
 import type { LoggedEmailResult } from '../../shared/api.js';
 import { newId } from '../secrets.js';
-import { storeBlob } from '../store/blobs.js';
+import { storeBlobs } from '../store/blobs.js';
 import { contactsForLogging } from '../store/contacts.js';
 import {
   attachmentRef,
@@ -157,11 +157,11 @@ function emailRow(id: string, author: Author, e: LoggedEmail, skipped: string) {
 
 /** Stores each email's files (content once per account); answers the attachment rows by email. */
 async function storeAttachments(trx: Kysely<Schema>, accountId: string, emails: Array<{ loggedEmailId: string; files: StagedFile[] }>): Promise<Map<string, AttachmentRow[]>> {
+  await storeBlobs(trx, accountId, emails.flatMap((e) => e.files));
   const byEmail = new Map<string, AttachmentRow[]>();
   for (const { loggedEmailId, files } of emails) {
     const rows: AttachmentRow[] = [];
     for (const [position, f] of files.entries()) {
-      await storeBlob(trx, accountId, f);
       rows.push({ id: newId(), account_id: accountId, logged_email_id: loggedEmailId, sha256: f.sha256, filename: f.filename, content_type: f.contentType, size: f.size, position });
     }
     byEmail.set(loggedEmailId, rows);

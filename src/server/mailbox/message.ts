@@ -196,6 +196,6 @@ async function stageAttachment(att: { content: AsyncIterable<Buffer> | Buffer[];
     await once(out, 'close');
   }
   if (over) return null;
-  const content = out ? { path: target } : { path: '', data: Buffer.concat(held) };
+  const content = out ? { path: target } : { path: '', data: held.length === 1 ? held[0] : Buffer.concat(held) };
   return { ...content, sha256: hash.digest('hex'), size, filename: cleanFilename(att.filename), contentType: cleanContentType(att.contentType) };
 }

@@ -15,21 +15,54 @@ export interface StagedContent {
   size: number;
 }
 
-/** Stores the content unless the account has it already; true when it was new. Run it in a transaction. */
-export async function storeBlob(trx: Kysely<Schema>, accountId: string, content: StagedContent): Promise<boolean> {
-  const inserted = await trx
-    .insertInto('blobs')
-    .values({ account_id: accountId, sha256: content.sha256, size: content.size, created_at: Date.now() })
-    .onConflict((oc) => oc.columns(['account_id', 'sha256']).doNothing())
-    .returning('sha256')
-    .executeTakeFirst();
-  if (!inserted) return false;
-  if (content.data) {
-    for (let seq = 0; seq * CHUNK_BYTES < content.data.length; seq++) {
-      await trx.insertInto('blob_chunks').values({ account_id: accountId, sha256: content.sha256, seq, data: content.data.subarray(seq * CHUNK_BYTES, (seq + 1) * CHUNK_BYTES) }).execute();
-    }
-    return true;
+/** Rows per INSERT (within any database's limit on bound parameters), and the chunk bytes one INSERT carries. */
+const ROWS_PER_INSERT = 200;
+const BYTES_PER_INSERT = 8 * CHUNK_BYTES;
+
+/**
+ * Stores each content the account does not have yet: one INSERT names a whole batch's blobs (a
+ * mailbox backfill stores hundreds at a time), then the new ones' chunks go in. Answers the sha256s
+ * that were new. Run it in a transaction.
+ */
+export async function storeBlobs(trx: Kysely<Schema>, accountId: string, contents: StagedContent[]): Promise<Set<string>> {
+  const unique = [...new Map(contents.map((c) => [c.sha256, c])).values()];
+  const fresh = new Set<string>();
+  const now = Date.now();
+  for (let i = 0; i < unique.length; i += ROWS_PER_INSERT) {
+    const rows = await trx
+      .insertInto('blobs')
+      .values(unique.slice(i, i + ROWS_PER_INSERT).map((c) => ({ account_id: accountId, sha256: c.sha256, size: c.size, created_at: now })))
+      .onConflict((oc) => oc.columns(['account_id', 'sha256']).doNothing())
+      .returning('sha256')
+      .execute();
+    for (const r of rows) fresh.add(r.sha256);
   }
+  let held: Array<{ account_id: string; sha256: string; seq: number; data: Buffer }> = [];
+  let heldBytes = 0;
+  const flush = async () => {
+    if (held.length) await trx.insertInto('blob_chunks').values(held).execute();
+    held = [];
+    heldBytes = 0;
+  };
+  for (const c of unique) {
+    if (!fresh.has(c.sha256)) continue;
+    if (!c.data) {
+      await storeFile(trx, accountId, c);
+      continue;
+    }
+    for (let seq = 0; seq * CHUNK_BYTES < c.data.length; seq++) {
+      const data = c.data.subarray(seq * CHUNK_BYTES, (seq + 1) * CHUNK_BYTES);
+      if (held.length >= ROWS_PER_INSERT || heldBytes + data.length > BYTES_PER_INSERT) await flush();
+      held.push({ account_id: accountId, sha256: c.sha256, seq, data });
+      heldBytes += data.length;
+    }
+  }
+  await flush();
+  return fresh;
+}
+
+/** A staged file's chunks, read one at a time. */
+async function storeFile(trx: Kysely<Schema>, accountId: string, content: StagedContent): Promise<void> {
   const file = await fs.open(content.path, 'r');
   try {
     for (let seq = 0; ; seq++) {
@@ -41,7 +74,6 @@ export async function storeBlob(trx: Kysely<Schema>, accountId: string, content:
   } finally {
     await file.close();
   }
-  return true;
 }
 
 /** The content's chunks in order, read one at a time. */
