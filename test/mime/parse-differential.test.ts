@@ -268,6 +268,22 @@ describe('mailbox message parsing: the fast in-memory parser and mailparser agre
     expect(q.files.map((f) => f.filename)).toEqual(['échéancier.pdf', 'résumé.docx', 'attachment', 'bébé.gif', 'attachment']);
   });
 
+  it('base64 bodies with any line breaks, padding and junk: the same bytes as mailparser decodes', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), fc.array(fc.tuple(fc.nat(), fc.constantFrom('\r\n', '\n', '=', '==', ' ', '*', '\r\n\r\n', '-')), { maxLength: 6 }), async (bytes, inserts) => {
+        let encoded = Buffer.from(bytes).toString('base64');
+        for (const [at, what] of inserts) {
+          const i = at % (encoded.length + 1);
+          encoded = encoded.slice(0, i) + what + encoded.slice(i);
+        }
+        const raw = crlf('From: ann@acme.test', 'Message-ID: <c1@acme.test>', DATE, 'Content-Type: multipart/mixed; boundary=k', '', '--k', 'Content-Type: text/plain', '', 'see file', '--k', 'Content-Type: application/pdf', 'Content-Transfer-Encoding: base64', '', encoded + 'A', '--k--');
+        const { fast, streamed } = await both(raw);
+        expect(fast).toEqual(streamed);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('any truncation or corruption of these messages: both parsers give the same fields, or the fast one leaves it', async () => {
     const samples = Object.values(FAST);
     await fc.assert(

@@ -158,7 +158,7 @@ function parsed(headers: Map<string, unknown>, text: { html?: unknown; text?: st
 
 /** NUL characters no PostgreSQL text column takes; they carry nothing a reader needs. */
 function stripUnstorable(e: LoggedEmail): LoggedEmail {
-  const clean = (s: string) => s.replace(/\u0000/g, '');
+  const clean = (s: string) => (s.includes('\u0000') ? s.replace(/\u0000/g, '') : s);
   return { ...e, subject: clean(e.subject), html: clean(e.html), text: clean(e.text) };
 }
 

@@ -180,7 +180,13 @@ function delimiter(buf: Buffer, start: number, end: number, boundary: Buffer): '
 }
 
 function decodeBody(t: Tools, head: PartHead, body: Buffer): Buffer {
-  if (head.encoding === 'base64') return t.base64(body.toString('latin1').replace(/[^a-zA-Z0-9+/=]/g, ''));
+  if (head.encoding === 'base64') {
+    const str = body.toString('latin1');
+    // Node's decoder skips line breaks by itself; libbase64's clean-up (other junk) and its reading
+    // of padding inside the data are needed only when those occur, which in real mail they seldom do.
+    if (!/[^A-Za-z0-9+/=\r\n]|=[\r\n=]*[^\r\n=]/.test(str)) return Buffer.from(str, 'base64');
+    return t.base64(str.replace(/[^a-zA-Z0-9+/=]/g, ''));
+  }
   if (head.encoding === 'quoted-printable') return t.qp(body);
   return body;
 }
