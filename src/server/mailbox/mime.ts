@@ -94,9 +94,10 @@ export function parseInMemory(source: Buffer): MimeResult | undefined {
     const root = readPart(t, source, true, 0);
     const headers = t.processHeaders(root.head.headers.getList());
     return { headers, ...collect(t, root) };
-  } catch (err) {
-    if (err instanceof Unsupported) return undefined;
-    throw err;
+  } catch {
+    // Unsupported, or anything mailsplit's or libmime's pieces throw on a malformed message: mailparser
+    // reads it as before (and a message it cannot read either is skipped by the caller).
+    return undefined;
   }
 }
 
