@@ -77,23 +77,27 @@ const bracket = (id: string) => `<${id.trim().replace(/^<|>$/g, '')}>`;
 export async function parseMessage(source: Readable | Buffer, dir: string, fallbackId: () => string): Promise<ParsedMessage> {
   const fast = Buffer.isBuffer(source) ? parseInMemory(source) : undefined;
   if (!fast) return parseStreamed(source, dir, fallbackId);
-  const files: StagedFile[] = [];
-  let total = 0;
-  for (const att of fast.attachments) {
-    const f = await stageAttachment({ content: [att.content], filename: att.filename, contentType: att.contentType }, dir, files.length, total);
-    if (f && files.length < MAX_ATTACHMENTS && total + f.size <= MAX_ATTACHMENT_BYTES) {
-      files.push(f);
-      total += f.size;
+  const kept = new Kept();
+  for (const att of fast.attachments) kept.add(await stageAttachment({ content: [att.content], filename: att.filename, contentType: att.contentType }, dir, kept.files.length, kept.total));
+  return parsed(fast.headers, { html: fast.html, text: fast.text }, kept.files, fallbackId);
+}
+
+/** The staged attachments kept: within the limits an upload has on their number and total size. */
+class Kept {
+  files: StagedFile[] = [];
+  total = 0;
+  add(f: StagedFile | null): void {
+    if (f && this.files.length < MAX_ATTACHMENTS && this.total + f.size <= MAX_ATTACHMENT_BYTES) {
+      this.files.push(f);
+      this.total += f.size;
     }
   }
-  return parsed(fast.headers, { html: fast.html, text: fast.text }, files, fallbackId);
 }
 
 /** mailparser, reading the message as a stream (attachments staged as they stream by). */
 async function parseStreamed(source: Readable | Buffer, dir: string, fallbackId: () => string): Promise<ParsedMessage> {
   const parser = new (parserClass())({ skipImageLinks: true, skipTextLinks: true, maxHtmlLengthToParse: MAX_TEXT });
-  const files: StagedFile[] = [];
-  let total = 0;
+  const kept = new Kept();
   let text: MessageText | undefined;
   const headersReady = once(parser, 'headers');
   const writes: Array<Promise<void>> = [];
@@ -104,11 +108,8 @@ async function parseStreamed(source: Readable | Buffer, dir: string, fallbackId:
         return;
       }
       const att = part;
-      const write = stageAttachment({ content: att.content as unknown as AsyncIterable<Buffer>, filename: att.filename, contentType: att.contentType }, dir, files.length, total).then((f) => {
-        if (f && files.length < MAX_ATTACHMENTS && total + f.size <= MAX_ATTACHMENT_BYTES) {
-          files.push(f);
-          total += f.size;
-        }
+      const write = stageAttachment({ content: att.content as unknown as AsyncIterable<Buffer>, filename: att.filename, contentType: att.contentType }, dir, kept.files.length, kept.total).then((f) => {
+        kept.add(f);
         att.release();
       }, reject);
       writes.push(write);
@@ -123,7 +124,7 @@ async function parseStreamed(source: Readable | Buffer, dir: string, fallbackId:
   // release() holds the parser's 'end' back until an attachment is written, except for a message that
   // is one attachment (no part follows it): that one is awaited here.
   await Promise.all(writes);
-  return parsed(headers, { html: text?.html, text: text?.text }, files, fallbackId);
+  return parsed(headers, { html: text?.html, text: text?.text }, kept.files, fallbackId);
 }
 
 /** The logged fields from the headers and texts either parser found. */

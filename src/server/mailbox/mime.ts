@@ -4,10 +4,12 @@
 // cost of a mailbox backfill; here the whole buffer is split at its boundaries at once. Why two
 // parsers: mailparser is the one that streams (messages up to 60 MB are never held whole), and the
 // one whose meaning we keep. So this one uses mailparser's own pieces (its header processing,
-// mailsplit's part headers, the same transfer and charset decoders) and answers `undefined` for
-// anything whose meaning it does not reproduce exactly (message/rfc822 parts, format=flowed, text
-// that mailparser would convert between HTML and plain, a missing closing boundary, …): that
-// message goes to mailparser. test/mime/differential.test.ts feeds both the same varied messages.
+// mailsplit's part headers, the same charset and transfer decoders, Node's own for clean base64)
+// and answers `undefined` for anything whose meaning it does not reproduce exactly (message/rfc822
+// parts, format=flowed, text that mailparser would convert between HTML and plain, a missing closing
+// boundary, …): that message goes to mailparser. test/mime/parse-differential.test.ts feeds both
+// the same varied messages. (mime/part.ts splits messages too, but by the editor's rules: it takes
+// `--boundary ` with blanks after it as a delimiter, which mailsplit does not.)
 import { createRequire } from 'node:module';
 import { loadLater } from '../load-later.js';
 
