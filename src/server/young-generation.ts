@@ -6,8 +6,9 @@
 import v8 from 'node:v8';
 
 /**
- * Call before the server's code loads, and again after starting a worker thread: Node sets V8's
- * flags back to the process's own when it starts one.
+ * Call before the server's code loads, and again once a worker thread is online: V8 configures each
+ * new isolate's heap with a growth factor of at least 2 and writes that into the process-wide flag
+ * (Heap::ConfigureHeap), so every worker's start undoes this for the main thread too.
  */
 export function keepYoungGenerationSmall(): void {
   v8.setFlagsFromString('--semi-space-growth-factor=1');

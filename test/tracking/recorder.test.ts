@@ -78,8 +78,8 @@ describe('the hit recorder', () => {
     sink.release();
     await recorder.stop();
     expect(sink.batches.flat()).toEqual(Array.from({ length: 1201 }, (_, n) => `hit-${n}`));
-    // Never more than one batch at the store, and batches of at most 500.
-    expect(sink.batches.map((b) => b.length)).toEqual([1, 500, 500, 200]);
+    // Never more than one batch at the store, and batches of at most 200.
+    expect(sink.batches.map((b) => b.length)).toEqual([1, 200, 200, 200, 200, 200, 200]);
     expect(fs.readdirSync(dir)).toEqual([]); // all stored: the journal is gone
   });
 

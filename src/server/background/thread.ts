@@ -3,6 +3,7 @@
 // and storing tracking hits (classifying, writing, correcting, notifying). This is the main thread's
 // side: it hands freshly accepted deliveries over and keeps count of how busy the thread is, passes
 // hits to store and answers back (as a HitSink), restarts the thread if it dies, and stops it last.
+import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -143,9 +144,16 @@ export class BackgroundThread implements Handoff, HitSink {
     const data: ThreadData = { config: this.config, owner: this.owner, concurrency: this.concurrency };
     // The thread's garbage is short-lived (a batch of hits parsed, classified, written, dropped): a young
     // generation of V8's default 32 MB only grew its heap from 12 to 70 MB under pixel load. A small one
-    // is collected more often, at a cost of a few % CPU (README, Benchmarks: peak RSS).
+    // is collected more often, at a cost of a few % CPU (README, Benchmarks: peak RSS). It starts at its
+    // full 8 MB (2 × 4 MB semi-spaces): with the growth factor at 1 (below) it would never grow from
+    // V8's initial 1 MB, and a batch would outlive its scavenges and be promoted to old space. The flag
+    // is read only when an isolate is created, so the main thread's stays as it is.
+    v8.setFlagsFromString('--min-semi-space-size=4');
     this.worker = new Worker(this.entry, { workerData: data, name: 'mailbeacon-background', resourceLimits: { maxYoungGenerationSizeMb: 8 } });
-    keepYoungGenerationSmall(); // starting the thread set the main thread's back to V8's default
+    // The thread's isolate, created on the thread itself, sets the (process-wide) growth factor back
+    // to V8's default; 'online' comes after that. Applied any earlier, the main thread's young
+    // generation grew to 2 × 16 MB anyway (young-generation.ts).
+    this.worker.once('online', keepYoungGenerationSmall);
     return new Promise((resolve, reject) => {
       this.worker.on('message', (m: FromThread) => {
         if (m.type === 'ready') {

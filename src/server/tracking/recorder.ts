@@ -61,7 +61,12 @@ export interface RecorderDeps {
   maxInMemory?: number;
 }
 
-const MAX_BATCH = 500;
+// Hits per batch sent to the store. A batch's hits, rows and queries stay alive until its transaction
+// commits, longer than the background thread's young generation lasts, so V8 promotes them to old
+// space, which then grows until a late mark-compact: at 500 per batch that thread's old space reached
+// about 48 MB under pixel load, at 100-200 about 15-27 MB, for a little less store throughput (README,
+// Benchmarks: peak RSS).
+const MAX_BATCH = 200;
 
 /** Request headers the classifier reads. */
 export const SIGNAL_HEADERS = ['user-agent', 'referer', 'accept', 'accept-language', 'sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-dest', 'sec-fetch-user', 'via', 'from', 'purpose', 'sec-purpose', 'x-purpose', 'x-moz'];
@@ -92,7 +97,7 @@ export class HitRecorder {
     const journal = this.journal!;
     const at = journal.size;
     const line = journal.append(hit);
-    if (this.spillFrom === undefined && this.pending.length < (this.deps.maxInMemory ?? 2 * MAX_BATCH)) this.pending.push(line);
+    if (this.spillFrom === undefined && this.pending.length < (this.deps.maxInMemory ?? 1000)) this.pending.push(line);
     else {
       // Behind by more than memory holds: this one waits on disk (after any that wait already).
       this.spillFrom ??= at;
