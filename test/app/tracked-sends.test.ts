@@ -103,6 +103,24 @@ describe.each(BACKENDS)('GET /api/v1/tracked-emails with sends (%s)', (backend) 
     expect((await server.api(`/api/v1/tracked-emails/${single.id}`, { token: other.accessToken })).status).toBe(404);
     expect((await server.api(`/api/v1/tracked-emails/${single.id}`, { token: outsider.accessToken })).status).toBe(404);
   });
+
+  it('does not give a removed person’s sends to someone added again under the same address', async () => {
+    const before = (await list(other.accessToken)).results;
+    expect(before.map((t) => t.subject).sort()).toEqual(['Pricing o', 'SMTP hello o', 'Your order o']);
+    const smtpSend = before.find((t) => t.sentVia === 'SMTP_API')!;
+    expect((await server.cli(['user', 'remove', 'other@acme.test'])).code).toBe(0);
+    const again = await server.addUser('other@acme.test', { account: 'Acme' });
+    expect((await list(again.accessToken)).results).toEqual([]);
+    expect((await server.api(`/api/v1/tracked-emails/${smtpSend.id}`, { token: again.accessToken })).status).toBe(404);
+    // The token still says who made it, as HubSpot does: by address.
+    const tokens = (await (await server.api('/marketing/v3/transactional/smtp-tokens', { token: rep.accessToken })).json()) as { results: Array<{ campaignName: string; createdBy: string }> };
+    expect(tokens.results.find((t) => t.campaignName === 'Campaign o')?.createdBy).toBe('other@acme.test');
+    // Their own new SMTP send is theirs.
+    const { creds } = await smtpLogin(server, again.accessToken, 'Campaign again');
+    await transport(creds).sendMail({ from: 'rep@acme.test', to: 'dee@example.test', subject: 'SMTP again', text: 'Hi' });
+    expect((await list(again.accessToken)).results.map((t) => t.subject)).toEqual(['SMTP again']);
+    expect((await list(rep.accessToken)).results.map((t) => t.subject)).not.toContain('SMTP again');
+  });
 });
 
 describe('Tracked email with sends in Chromium', () => {

@@ -157,14 +157,13 @@ function sendsOf(db: Kysely<Schema>, owner: { accountId: string; userId: string 
   return db
     .selectFrom('messages')
     .leftJoin('smtp_tokens', (j) => j.onRef('smtp_tokens.id', '=', 'messages.token_id').onRef('smtp_tokens.account_id', '=', 'messages.account_id'))
-    // A token names its creator by email address (store/smtp-tokens.ts).
-    .leftJoin('users', (j) => j.onRef('users.email', '=', 'smtp_tokens.created_by').onRef('users.account_id', '=', 'smtp_tokens.account_id'))
     .select(['messages.id', 'messages.account_id', 'messages.source', 'messages.subject', 'messages.message_id_header', 'messages.created_at'])
     .where('messages.account_id', '=', owner.accountId)
     .where((eb) =>
       eb.or([
         eb.and([eb('messages.source', '=', 'API'), eb('messages.user_id', '=', owner.userId)]),
-        eb.and([eb('messages.source', '=', 'SMTP'), eb('users.id', '=', owner.userId)]),
+        // By user id, not address: someone re-added under the same address is a new person.
+        eb.and([eb('messages.source', '=', 'SMTP'), eb('smtp_tokens.created_by_user_id', '=', owner.userId)]),
       ]),
     );
 }

@@ -39,7 +39,7 @@ export default async function smtpTokens(fastify: FastifyInstance, ctx: AppConte
       },
     },
     async (request, reply) => {
-      const { token, password } = await createSmtpToken(db, request.principal.accountId, { ...request.body, createdBy: request.principal.email });
+      const { token, password } = await createSmtpToken(db, request.principal.accountId, { ...request.body, createdBy: { email: request.principal.email, userId: request.principal.userId } });
       request.log.info({ tokenId: token.id, campaignId: token.campaignId }, 'SMTP token created');
       return reply.code(201).send(tokenView(token, password));
     },
