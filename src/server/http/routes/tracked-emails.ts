@@ -15,7 +15,7 @@ import type { TrackedEmailResult } from '../../../shared/api.js';
 import { type TrackedJson, trackedJson } from '../../sandbox/protocol.js';
 import { LimitExceeded } from '../../sandbox/sandbox.js';
 import { pixelTag, trackBody, type TrackOptions } from '../../tracking/apply.js';
-import { getSend, getTrackedEmail, listSends, listTrackedEmails, recordSelfView, sendView, trackedEmailView, upsertTrackedEmail } from '../../store/tracked-emails.js';
+import { getSend, getTrackedEmail, listSends, listTrackedEmails, recordSelfView, trackedEmailViews, upsertTrackedEmail } from '../../store/tracked-emails.js';
 import { getUserSettings } from '../../store/settings.js';
 
 /**
@@ -114,7 +114,7 @@ export default async function trackedEmails(fastify: FastifyInstance, ctx: AppCo
       const page = rows.slice(0, limit);
       const last = page[page.length - 1]?.row;
       return {
-        results: await Promise.all(page.map((r) => (r.kind === 'tracked' ? trackedEmailView(db, r.row) : sendView(db, r.row)))),
+        results: await trackedEmailViews(db, request.principal.accountId, page),
         ...(rows.length > limit ? { paging: { next: { after: encodeCursor([String(last.created_at), last.id]) } } } : {}),
       };
     },
@@ -123,10 +123,10 @@ export default async function trackedEmails(fastify: FastifyInstance, ctx: AppCo
   /** One of the user's tracked emails with its opens and clicks (counted or not, with the reasons). */
   app.get('/api/v1/tracked-emails/:id', { schema: { params: Id } }, async (request) => {
     const row = await getTrackedEmail(db, owner(request.principal), request.params.id);
-    if (row) return trackedEmailView(db, row);
+    if (row) return (await trackedEmailViews(db, request.principal.accountId, [{ kind: 'tracked', row }]))[0];
     const send = await getSend(db, owner(request.principal), request.params.id);
     if (!send) throw notFound(`Tracked email ${request.params.id}`);
-    return sendView(db, send);
+    return (await trackedEmailViews(db, request.principal.accountId, [{ kind: 'send', row: send }]))[0];
   });
 
   /** The sender is viewing it now: hits around now from this viewer are theirs (SELF), never counted. */

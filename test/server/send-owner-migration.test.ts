@@ -6,7 +6,7 @@ import { migrate } from '../../src/server/db/index.js';
 import { migrations } from '../../src/server/db/migrations/index.js';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 
-describe.each(BACKENDS)('migration 0014_token_creator on %s', (backend) => {
+describe.each(BACKENDS)('migration 0014_send_owner on %s', (backend) => {
   let tdb: TestDatabase;
   afterAll(async () => {
     await tdb?.drop();
@@ -28,7 +28,7 @@ describe.each(BACKENDS)('migration 0014_token_creator on %s', (backend) => {
     const token = (id: string, by: string) => ({ id, account_id: 'a', campaign_id: campaign, created_by: by, create_contact: 0, password_hash: 'h', created_at: 1, deleted_at: null });
     await db.insertInto('smtp_tokens').values([token('t-ann', 'Ann@Acme.test'), token('t-gone', 'gone@acme.test'), token('t-other', 'bo@globex.test')]).execute();
 
-    expect(await migrate(database)).toContain('0014_token_creator');
+    expect(await migrate(database)).toContain('0014_send_owner');
     const rows = await db.selectFrom('smtp_tokens').select(['id', 'created_by', 'created_by_user_id']).orderBy('id').execute();
     expect(rows).toEqual([
       { id: 't-ann', created_by: 'Ann@Acme.test', created_by_user_id: 'u-new' },
