@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import type { AppContext } from '../app.js';
 import type { Schema } from '../../db/schema.js';
 import { ApiError, invalid, notFound } from '../../errors.js';
-import { decodeCursor, encodeCursor } from '../paging.js';
+import { afterParam, decodePosition, encodeCursor, notACursor, pageLimit, pageOf, pagingQuery } from '../paging.js';
 import type { Contact, Page, TimelineEntry, TimelineEntryType } from '../../../shared/api.js';
 import { isAddress } from '../../../shared/addresses.js';
 import {
@@ -24,10 +24,7 @@ import { lastActivity, timeline, type TimelineCursor } from '../../store/timelin
 
 const BASE = '/api/v1/contacts';
 const ContactId = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
-const Paging = {
-  after: Type.Optional(Type.String({ maxLength: 500 })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-};
+const Paging = pagingQuery(100, 500);
 const Name = Type.String({ maxLength: 256 });
 // HubSpot-style property names: letters, digits, `_`, `.` and `-`.
 const PropertyName = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$';
@@ -48,12 +45,10 @@ async function contactView(db: Kysely<Schema>, c: ContactRow): Promise<Contact> 
   };
 }
 
-const badCursor = () => invalid('after is not a cursor this API gave out; pass paging.next.after from the previous page.', 'after');
-
 function timelineCursor(after: string | undefined): TimelineCursor | undefined {
   if (after === undefined) return undefined;
-  const parts = decodeCursor(after);
-  if (!parts || parts.length !== 3 || !/^\d{1,15}$/.test(parts[0]) || !KINDS.includes(parts[1] as TimelineEntryType)) throw badCursor();
+  const parts = decodePosition(after, 3);
+  if (!parts || !KINDS.includes(parts[1] as TimelineEntryType)) throw notACursor();
   return { at: Number(parts[0]), kind: parts[1] as TimelineEntryType, id: parts[2] };
 }
 
@@ -69,16 +64,11 @@ export default async function contacts(fastify: FastifyInstance, ctx: AppContext
       const found = await findContactByEmail(db, accountId, q.email);
       return { results: found ? [await contactView(db, found)] : [] };
     }
-    const limit = q.limit ?? 20;
-    const after = q.after === undefined ? undefined : decodeCursor(q.after);
-    if (q.after !== undefined && (!after || after.length !== 2 || !/^\d{1,15}$/.test(after[0]))) throw badCursor();
+    const limit = pageLimit(q.limit, 20, 100);
+    const after = afterParam(q.after, 2);
     const rows = await listContacts(db, accountId, { after: after && { createdAt: Number(after[0]), id: after[1] }, limit: limit + 1, search: q.q?.trim() || undefined });
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      results: await Promise.all(page.map((c) => contactView(db, c))),
-      ...(rows.length > limit ? { paging: { next: { after: encodeCursor([String(last.created_at), last.id]) } } } : {}),
-    };
+    const { page, next } = pageOf(rows, limit, (last) => [String(last.created_at), last.id]);
+    return { results: await Promise.all(page.map((c) => contactView(db, c))), ...next };
   });
 
   /** Creates a contact by hand; an address the account already has answers 409 with that contact's id. */
@@ -149,7 +139,7 @@ export default async function contacts(fastify: FastifyInstance, ctx: AppContext
   app.get(`${BASE}/:id/timeline`, { schema: { params: ContactId, querystring: Type.Object(Paging) } }, async (request): Promise<Page<TimelineEntry>> => {
     const contact = await getContact(db, request.principal.accountId, request.params.id);
     if (!contact) throw notFound(`Contact ${request.params.id}`);
-    const page = await timeline(db, contact.account_id, contact, { after: timelineCursor(request.query.after), limit: request.query.limit ?? 20 });
+    const page = await timeline(db, contact.account_id, contact, { after: timelineCursor(request.query.after), limit: pageLimit(request.query.limit, 20, 100) });
     return {
       results: page.entries,
       ...(page.next ? { paging: { next: { after: encodeCursor([String(page.next.at), page.next.kind, page.next.id]) } } } : {}),
