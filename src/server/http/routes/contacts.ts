@@ -1,4 +1,5 @@
-// Contacts and their timelines (docs/product.md §6): `/api/v1/contacts`.
+// Contacts and their timelines (docs/product.md §6): `/api/v1/contacts`; and one contact as HubSpot's
+// CRM API reads it, `GET /crm/v3/objects/contacts/{contactId}` (`crm.contacts.basicApi.getById`).
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -8,6 +9,8 @@ import type { Schema } from '../../db/schema.js';
 import { ApiError, invalid, notFound } from '../../errors.js';
 import { afterParam, decodePosition, encodeCursor, notACursor, pageLimit, pageOf, pagingQuery } from '../paging.js';
 import type { Contact, Page, TimelineEntry, TimelineEntryType } from '../../../shared/api.js';
+import type { CrmObject } from '../../../shared/hubspot.js';
+import { contactScope } from '../../send/single-send.js';
 import { isAddress } from '../../../shared/addresses.js';
 import {
   createContact,
@@ -31,6 +34,24 @@ const PropertyName = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$';
 // Null first: with type coercion on, ajv would turn null into "" for a string branch tried before it.
 const LegalBasis = Type.Union([Type.Null(), Type.Enum([...LEGAL_BASES])]);
 const KINDS: TimelineEntryType[] = ['LOGGED_EMAIL', 'SENT_EMAIL', 'OPEN', 'CLICK', 'REPLY'];
+
+/** What HubSpot answers when no `properties` are asked for; these three it adds to any that are. */
+const CRM_DEFAULT_PROPERTIES = ['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname'];
+const CRM_ALWAYS = ['createdate', 'hs_object_id', 'lastmodifieddate'];
+
+/**
+ * A contact in HubSpot's CRM object shape: its properties as personalization sees them (the address,
+ * the first and last name its name implies, then what it stores), the asked-for ones only, null where
+ * it has none.
+ */
+function crmContact(c: ContactRow, asked: string[] | undefined): CrmObject {
+  const createdAt = new Date(Number(c.created_at)).toISOString();
+  const updatedAt = new Date(Number(c.updated_at)).toISOString();
+  const all: Record<string, unknown> = { ...contactScope(c, c.email), createdate: createdAt, lastmodifieddate: updatedAt, hs_object_id: c.id };
+  const names = asked ? [...new Set([...asked, ...CRM_ALWAYS])] : CRM_DEFAULT_PROPERTIES;
+  const properties = Object.fromEntries(names.map((n) => [n, all[n] === undefined || all[n] === null ? null : String(all[n])]));
+  return { id: c.id, properties, createdAt, updatedAt, archived: false };
+}
 
 async function contactView(db: Kysely<Schema>, c: ContactRow): Promise<Contact> {
   return {
@@ -105,6 +126,35 @@ export default async function contacts(fastify: FastifyInstance, ctx: AppContext
     if (!contact) throw notFound(`Contact ${request.params.id}`);
     return contactView(db, contact);
   });
+
+  /**
+   * One contact as HubSpot's CRM API answers it: by id, or by address with `idProperty=email`;
+   * `properties` (repeated or comma-separated) chooses what `properties` holds. No contact is archived
+   * here, so `archived=true` finds none.
+   */
+  app.get(
+    '/crm/v3/objects/contacts/:contactId',
+    {
+      schema: {
+        params: Type.Object({ contactId: Type.String({ minLength: 1, maxLength: 320 }) }),
+        querystring: Type.Object({
+          properties: Type.Optional(Type.Array(Type.String({ maxLength: 2000 }), { maxItems: 100 })),
+          idProperty: Type.Optional(Type.Enum(['email', 'hs_object_id'])),
+          archived: Type.Optional(Type.Boolean()),
+        }),
+      },
+    },
+    async (request): Promise<CrmObject> => {
+      const { accountId } = request.principal;
+      const { contactId } = request.params;
+      const q = request.query;
+      const contact = q.archived ? undefined : q.idProperty === 'email' ? await findContactByEmail(db, accountId, contactId) : await getContact(db, accountId, contactId);
+      if (!contact) throw notFound(`Contact ${contactId}`);
+      const asked = q.properties?.flatMap((p) => p.split(',')).map((p) => p.trim()).filter(Boolean);
+      if (asked?.some((p) => !new RegExp(PropertyName).test(p))) throw invalid(`properties must be property names such as email,firstname (letters, digits, _ . -)`, 'properties');
+      return crmContact(contact, asked?.length ? asked : undefined);
+    },
+  );
 
   /** Changes name, legal basis or properties (merged; a null value removes that property). */
   app.patch(
