@@ -13,6 +13,11 @@ export function newId(length = 16): string {
   return out;
 }
 
+/** Whether `s` has the shape of a newId() id (SMTP token ids are): what may be logged or counted as one. */
+export function isNewId(s: string): boolean {
+  return /^[a-z0-9]{16}$/.test(s);
+}
+
 // Ids are made at the rate of tracking hits: one system call for every 256 of them, not every one.
 const pool = Buffer.alloc(4096);
 let poolAt = pool.length;

@@ -124,3 +124,12 @@ export interface CampaignView {
   uniqueCounters: Pick<CampaignCounters, 'open' | 'click'>;
   filteredCounters: Pick<CampaignCounters, 'open' | 'click'>;
 }
+
+/** `SimplePublicObjectWithAssociations`, as `GET /crm/v3/objects/contacts/{contactId}` answers it. */
+export interface CrmObject {
+  id: string;
+  properties: Record<string, string | null>;
+  createdAt: string;
+  updatedAt: string;
+  archived: boolean;
+}

@@ -103,6 +103,45 @@ describe.each(BACKENDS)('GET /api/v1/tracked-emails with sends (%s)', (backend) 
     expect((await server.api(`/api/v1/tracked-emails/${single.id}`, { token: other.accessToken })).status).toBe(404);
     expect((await server.api(`/api/v1/tracked-emails/${single.id}`, { token: outsider.accessToken })).status).toBe(404);
   });
+
+  it('gives each row of a page its own recipients and events', async () => {
+    const track = async (subject: string, to: string) =>
+      (await (await server.api('/api/v1/tracked-emails', { method: 'POST', token: rep.accessToken, json: { subject, from: 'rep@acme.test', to: [to], cc: [], bcc: [], html: '<p>Hi</p>' } })).json()) as { id: string; pixelUrl: string };
+    const opened = await track('Row opened', 'xa@example.test');
+    const quiet = await track('Row quiet', 'xb@example.test');
+    await get(opened.pixelUrl.replace('localhost', '127.0.0.1'), imageHeaders);
+    await get(opened.pixelUrl.replace('localhost', '127.0.0.1'), imageHeaders);
+    const byId = async () => new Map((await list(rep.accessToken, '?limit=100')).results.map((t) => [t.id, t]));
+    await expect.poll(async () => (await byId()).get(opened.id)?.events.length, { timeout: 10_000 }).toBe(2);
+    const rows = await byId();
+    expect(rows.get(opened.id)).toMatchObject({ recipients: ['xa@example.test'], events: [{ type: 'OPEN' }, { type: 'OPEN' }] });
+    expect(rows.get(quiet.id)).toMatchObject({ recipients: ['xb@example.test'], events: [], opens: 0 });
+    // The single send was opened (the test before); the SMTP send and the one-to-one email were not.
+    const [single, smtp, pricing] = ['Your order r', 'SMTP hello r', 'Pricing r'].map((s) => [...rows.values()].find((t) => t.subject === s)!);
+    expect(single).toMatchObject({ recipients: ['bo-r@example.test'], events: [{ type: 'OPEN' }] });
+    expect(smtp).toMatchObject({ recipients: ['cy-r@example.test'], events: [] });
+    expect(pricing).toMatchObject({ recipients: ['ann-r@example.test'], events: [] });
+    // The detail answers the same as its row.
+    for (const t of rows.values()) expect((await (await server.api(`/api/v1/tracked-emails/${t.id}`, { token: rep.accessToken })).json()) as TrackedEmailView).toEqual(t);
+  });
+
+  it('does not give a removed person’s sends to someone added again under the same address', async () => {
+    const before = (await list(other.accessToken)).results;
+    expect(before.map((t) => t.subject).sort()).toEqual(['Pricing o', 'SMTP hello o', 'Your order o']);
+    const smtpSend = before.find((t) => t.sentVia === 'SMTP_API')!;
+    expect((await server.cli(['user', 'remove', 'other@acme.test'])).code).toBe(0);
+    const again = await server.addUser('other@acme.test', { account: 'Acme' });
+    expect((await list(again.accessToken)).results).toEqual([]);
+    expect((await server.api(`/api/v1/tracked-emails/${smtpSend.id}`, { token: again.accessToken })).status).toBe(404);
+    // The token still says who made it, as HubSpot does: by address.
+    const tokens = (await (await server.api('/marketing/v3/transactional/smtp-tokens', { token: rep.accessToken })).json()) as { results: Array<{ campaignName: string; createdBy: string }> };
+    expect(tokens.results.find((t) => t.campaignName === 'Campaign o')?.createdBy).toBe('other@acme.test');
+    // Their own new SMTP send is theirs.
+    const { creds } = await smtpLogin(server, again.accessToken, 'Campaign again');
+    await transport(creds).sendMail({ from: 'rep@acme.test', to: 'dee@example.test', subject: 'SMTP again', text: 'Hi' });
+    expect((await list(again.accessToken)).results.map((t) => t.subject)).toEqual(['SMTP again']);
+    expect((await list(rep.accessToken)).results.map((t) => t.subject)).not.toContain('SMTP again');
+  });
 });
 
 describe('Tracked email with sends in Chromium', () => {

@@ -253,6 +253,7 @@ const SPECS: Record<RouteKey, Spec> = {
     body: { spec: CONTACT_PATCH(), valid: () => ({ name: 'Renamed' }), semantic: () => badPropertyName.map((k) => ({ properties: { [k]: 'v' } })) },
   },
   'GET /api/v1/contacts/:id/timeline': { write: false, params: contactId, query: ['after', 'limit'] },
+  'GET /crm/v3/objects/contacts/:contactId': { write: false, params: { contactId: id((s) => s.contact.id) }, query: ['properties', 'idProperty', 'archived'] },
   'GET /api/v1/logged-emails': { write: false, query: ['internetMessageId'] },
   'POST /api/v1/logged-emails': { write: true, bodies: (s) => loggedEmailBodies(s.email) },
   'GET /api/v1/logged-emails/:id': { write: false, params: { id: id((s) => s.loggedEmail.id) } },

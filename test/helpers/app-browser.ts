@@ -81,7 +81,8 @@ export async function axeIssues(_browser: Browser, page: Page): Promise<string[]
 
 /**
  * Waits for the page's finite animations and transitions (Fluent fades cards and bars in): axe measures
- * colour contrast on what is painted, and text half faded in fails it. Endless ones (spinners) are left.
+ * colour contrast on what is painted, and text half faded in fails it; a screenshot would catch it half
+ * faded too. Endless ones (spinners) are left.
  */
 export async function settled(page: Page): Promise<void> {
   await page.evaluate(() =>
@@ -99,6 +100,8 @@ export async function shot(page: Page, folder: string, name: string): Promise<st
   const dir = path.resolve('test/artifacts', folder);
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.png`);
+  // A dialog caught mid-fade is half transparent in the picture: finite animations finish first.
+  await settled(page);
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }

@@ -60,6 +60,7 @@ const CASES: Record<RouteKey, Case> = {
   'GET /api/v1/contacts/:id': { kind: 'id', ids: (o) => [{ id: o.contact.id }], mine: (s) => ({ id: s.contact.id }) },
   'PATCH /api/v1/contacts/:id': { kind: 'id', ids: (o) => [{ id: o.contact.id }], body: () => ({ name: 'taken over' }) },
   'GET /api/v1/contacts/:id/timeline': { kind: 'id', ids: (o) => [{ id: o.contact.id }], mine: (s) => ({ id: s.contact.id }) },
+  'GET /crm/v3/objects/contacts/:contactId': { kind: 'id', ids: (o) => [{ contactId: o.contact.id }], mine: (s) => ({ contactId: s.contact.id }) },
   'GET /api/v1/logged-emails': { kind: 'read', query: (o) => `?internetMessageId=${encodeURIComponent(o.loggedEmail.internetMessageId)}` },
   'POST /api/v1/logged-emails': { kind: 'write' },
   'GET /api/v1/logged-emails/:id': { kind: 'id', ids: (o) => [{ id: o.loggedEmail.id }], mine: (s) => ({ id: s.loggedEmail.id }) },

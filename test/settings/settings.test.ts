@@ -78,6 +78,38 @@ describe.each(BACKENDS)('Settings on %s', (backend) => {
     expect(await get<UserSettings>('/api/v1/settings', ann.accessToken)).toMatchObject({ defaultLog: true, pixelPosition: 'top' });
   });
 
+  it('takes numbers and true/false only as JSON numbers and booleans: "30" or "false" is a 400 that changes nothing', async () => {
+    const account = await get('/api/v1/account', ann.accessToken);
+    const accountCases: Array<[string, unknown]> = [['retentionDays', '30'], ['retentionDays', 30.5], ['retentionDays', null], ['createContacts', 'false'], ['privacy', 'true'], ['privacy', 1], ['trackingDomain', 5], ['name', 5]];
+    for (const [field, value] of accountCases) {
+      const r = await put('/api/v1/account', ann.accessToken, { [field]: value, neverLog: ['changed@acme.test'] });
+      expect(r.status, `${field}: ${JSON.stringify(value)}`).toBe(400);
+      const body = (await r.json()) as { message: string; errors: Array<{ in: string }> };
+      expect(body.errors.map((e) => e.in), field).toContain(field);
+      expect(body.message).toContain(field);
+    }
+    expect(await get('/api/v1/account', ann.accessToken)).toEqual(account);
+    expect((await put('/api/v1/account', ann.accessToken, { retentionDays: 30 })).status).toBe(200);
+    expect(await get('/api/v1/account', ann.accessToken)).toMatchObject({ retentionDays: 30 });
+    expect((await put('/api/v1/account', ann.accessToken, { retentionDays: (account as { retentionDays: number }).retentionDays })).status).toBe(200);
+
+    const mine = await get('/api/v1/settings', ann.accessToken);
+    const userCases: Array<[string, string, unknown]> = [
+      ['defaultLog', 'defaultLog', 'false'],
+      ['defaultTrack', 'defaultTrack', 0],
+      ['logReplies', 'logReplies', 'true'],
+      ['defaultRemindDays', 'defaultRemindDays', '5'],
+      ['notifications', 'notifications.opens', { opens: 'false' }],
+      ['neverLog', 'neverLog', 'a@b.test'],
+    ];
+    for (const [field, where, value] of userCases) {
+      const r = await put('/api/v1/settings', ann.accessToken, { [field]: value, pixelPosition: 'bottom' });
+      expect(r.status, `${field}: ${JSON.stringify(value)}`).toBe(400);
+      expect(((await r.json()) as { errors: Array<{ in: string }> }).errors.map((e) => e.in), field).toContain(where);
+    }
+    expect(await get('/api/v1/settings', ann.accessToken)).toEqual(mine);
+  });
+
   it('keeps both of two concurrent updates', async () => {
     await Promise.all([put('/api/v1/settings', pat.accessToken, { defaultLog: false }), put('/api/v1/settings', pat.accessToken, { pixelPosition: 'top' }), put('/api/v1/settings', pat.accessToken, { notifications: { opens: false } })]);
     expect(await get('/api/v1/settings', pat.accessToken)).toMatchObject({ defaultLog: false, pixelPosition: 'top', notifications: { opens: false, clicks: true } });

@@ -79,7 +79,10 @@ export interface SmtpTokensTable {
   id: string;
   account_id: string;
   campaign_id: number;
+  /** The creator's email address, as HubSpot's `createdBy` shows it. */
   created_by: string;
+  /** The creating user (null for a token whose creator was gone before migration 0014). */
+  created_by_user_id: string | null;
   create_contact: number;
   password_hash: string;
   created_at: number;

@@ -21,22 +21,25 @@ export function errorBody(request: FastifyRequest, e: ApiError) {
   };
 }
 
+/** A schema-validation failure: ajv's, or TypeBox's (routes that check bodies without coercion), which has the same shape. */
 interface AjvError {
   instancePath: string;
+  schemaPath?: string;
   message?: string;
   params: Record<string, unknown>;
 }
 
 /** Turns schema-validation failures into `errors[]` entries naming the field. */
 function validationDetails(errors: AjvError[], context: string | undefined): ErrorDetail[] {
-  return errors.map((e) => {
+  // TypeBox reports an unknown field twice: at the field ("schema is false") and as a list on its object; the first names it.
+  return errors.filter((e) => !Array.isArray(e.params.additionalProperties)).map((e) => {
     const base = e.instancePath.replace(/^\//, '').split('/').filter(Boolean).join('.');
     const missing = typeof e.params.missingProperty === 'string' ? e.params.missingProperty : undefined;
     const extra = typeof e.params.additionalProperty === 'string' ? e.params.additionalProperty : undefined;
     const field = [base, missing ?? extra].filter(Boolean).join('.') || context || 'body';
     let message = `${field} ${e.message ?? 'is invalid'}`;
     if (missing) message = `${field} is required`;
-    else if (extra) message = `${field} is not a known field`;
+    else if (extra || e.schemaPath?.endsWith('/additionalProperties')) message = `${field} is not a known field`;
     else if (Array.isArray(e.params.allowedValues)) message = `${field} must be one of ${e.params.allowedValues.join(', ')}`;
     return { message, in: field };
   });

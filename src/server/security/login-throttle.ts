@@ -12,6 +12,7 @@
 import { bookkeeping, type Database } from '../db/index.js';
 import { dropLoginFailuresBefore, type FailureCounts, loginFailuresSince, recordLoginFailure } from '../store/login-failures.js';
 import { throttleAddress } from '../../shared/ip-ranges.js';
+import { isNewId } from '../secrets.js';
 
 export interface LoginLimits {
   windowMs: number;
@@ -41,9 +42,7 @@ export interface LoginAttempt {
   end(): void;
 }
 
-/** What SMTP token ids look like (secrets.newId). */
-const TOKEN_ID = /^[a-z0-9]{16}$/;
-/** Usernames of any other shape count as one: clients that swap the fields send the password there,
+/** Usernames not shaped like a token id (secrets.isNewId) count as one: clients that swap the fields send the password there,
  * which must not be stored; and no token can be guessed through them. */
 const NOT_A_TOKEN = '(not a token id)';
 
@@ -138,7 +137,7 @@ function refused(ms: number): LoginAttempt {
 }
 
 function throttleKey(address: string, username: string) {
-  return { address: throttleAddress(address), token: TOKEN_ID.test(username) ? username : NOT_A_TOKEN };
+  return { address: throttleAddress(address), token: isNewId(username) ? username : NOT_A_TOKEN };
 }
 
 interface Entry {

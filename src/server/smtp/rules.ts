@@ -4,7 +4,7 @@ import type { SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import type { Logger } from '../logger.js';
-import { verifySlowHash } from '../secrets.js';
+import { isNewId, verifySlowHash } from '../secrets.js';
 import type { Acceptor } from '../queue/accept.js';
 import type { LoginThrottle } from '../security/login-throttle.js';
 import { isLoopback } from '../../shared/ip-ranges.js';
@@ -46,8 +46,6 @@ export function reply(code: number, message: string, enhanced?: PolicyCode): Err
   return Object.assign(new Error(enhanced ? `${enhanced} ${message}` : message), { responseCode: code });
 }
 
-/** What SMTP token ids look like (secrets.newId): a username of another shape is not logged. */
-const TOKEN_ID = /^[a-z0-9]{16}$/;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -93,7 +91,7 @@ export function smtpRules(deps: SmtpRulesDeps): Partial<SMTPServerOptions> {
       const address = session.remoteAddress;
       const tokenId = auth.username ?? '';
       // The username only when it looks like a token id: clients that swap the two fields send the password there.
-      const logged = { smtpSession: session.id, address, tokenId: TOKEN_ID.test(tokenId) ? tokenId : '(not a token id)' };
+      const logged = { smtpSession: session.id, address, tokenId: isNewId(tokenId) ? tokenId : '(not a token id)' };
       void (async () => {
         if (!mayAuthInClear(session)) throw reply(538, 'Encryption required: issue STARTTLS before AUTH');
         const attempt = await throttle.begin(address, tokenId);

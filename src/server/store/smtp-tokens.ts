@@ -47,7 +47,7 @@ function live(db: Kysely<Schema>) {
 export async function createSmtpToken(
   db: Kysely<Schema>,
   accountId: string,
-  input: { campaignName: string; createContact: boolean; createdBy: string },
+  input: { campaignName: string; createContact: boolean; createdBy: { email: string; userId: string } },
 ): Promise<{ token: SmtpTokenRow; password: string }> {
   const password = newSecret(24); // 192 bits
   const passwordHash = await slowHash(password);
@@ -60,7 +60,8 @@ export async function createSmtpToken(
         id,
         account_id: accountId,
         campaign_id: campaignId,
-        created_by: input.createdBy,
+        created_by: input.createdBy.email,
+        created_by_user_id: input.createdBy.userId,
         create_contact: input.createContact ? 1 : 0,
         password_hash: passwordHash,
         created_at: Date.now(),
@@ -138,7 +139,7 @@ export async function deleteSmtpToken(db: Kysely<Schema>, accountId: string, id:
 export async function tokenCreatorId(db: Kysely<Schema>, accountId: string, tokenId: string): Promise<string | null> {
   const row = await db
     .selectFrom('smtp_tokens')
-    .innerJoin('users', (j) => j.onRef('users.email', '=', 'smtp_tokens.created_by').onRef('users.account_id', '=', 'smtp_tokens.account_id'))
+    .innerJoin('users', (j) => j.onRef('users.id', '=', 'smtp_tokens.created_by_user_id').onRef('users.account_id', '=', 'smtp_tokens.account_id'))
     .select('users.id')
     .where('smtp_tokens.id', '=', tokenId)
     .where('smtp_tokens.account_id', '=', accountId)

@@ -1,6 +1,6 @@
 // One-to-one emails tracked from the add-in and the sends a person made (single send, SMTP API), with
 // the opens and clicks recorded on them.
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { Schema, TrackedEmailsTable } from '../db/schema.js';
 import type { EngagementEvent, TrackedEmailView, Verdict } from '../../shared/api.js';
 import { isLoopback } from '../../shared/ip-ranges.js';
@@ -94,58 +94,6 @@ export async function recordSelfView(db: Kysely<Schema>, row: TrackedEmailRow, i
     .execute();
 }
 
-/** The email with its opens and clicks (all of them, counted or not), newest first. */
-export async function trackedEmailView(db: Kysely<Schema>, row: TrackedEmailRow): Promise<TrackedEmailView> {
-  const view = await engagementView(db, row.account_id, { trackedEmailId: row.id }, JSON.parse(row.recipients) as string[]);
-  return {
-    id: row.id,
-    subject: row.subject,
-    recipients: view.recipients,
-    createdAt: new Date(Number(row.created_at)).toISOString(),
-    sentAt: new Date(Number(row.updated_at)).toISOString(),
-    internetMessageId: row.internet_message_id,
-    ...view.counts,
-    ...(row.remind_after_days !== null ? { remindAfterDays: Number(row.remind_after_days) } : {}),
-    events: view.events,
-  };
-}
-
-/** The opens, clicks and replies of one tracked email or of one send's deliveries, with their counts. */
-async function engagementView(db: Kysely<Schema>, accountId: string, of: { trackedEmailId: string } | { deliveryIds: string[] }, recipients: string[]) {
-  let q = db
-    .selectFrom('email_events')
-    .select(['id', 'type', 'recipient', 'created', 'filtered', 'details'])
-    .where('account_id', '=', accountId)
-    .where('type', 'in', ['OPEN', 'CLICK', 'REPLY']);
-  q = 'trackedEmailId' in of ? q.where('tracked_email_id', '=', of.trackedEmailId) : q.where('delivery_id', 'in', of.deliveryIds.length ? of.deliveryIds : ['']);
-  const rows = await q.orderBy('created', 'desc').orderBy('seq', 'desc').limit(500).execute();
-  const names = await contactNames(db, accountId, recipients);
-  const events: EngagementEvent[] = rows.map((r) => {
-    // A REPLY (connected mailbox) is a person by definition.
-    const d = { verdict: 'HUMAN' as Verdict, ...(JSON.parse(r.details) as { url?: string; verdict?: Verdict; reasons?: string[]; inferred?: boolean }) };
-    return {
-      id: r.id,
-      type: r.type as EngagementEvent['type'],
-      at: new Date(Number(r.created)).toISOString(),
-      who: r.recipient ? (names.get(r.recipient) ?? r.recipient) : 'Someone',
-      ...(d.url ? { url: d.url } : {}),
-      verdict: d.verdict,
-      counted: !r.filtered,
-      reasons: d.reasons ?? [],
-      inferred: !!d.inferred,
-    };
-  });
-  const counted = events.filter((e) => e.counted);
-  const opens = counted.filter((e) => e.type === 'OPEN');
-  const counts = {
-    opens: opens.length,
-    uniqueOpens: new Set(opens.map((e) => e.who)).size,
-    clicks: counted.filter((e) => e.type === 'CLICK').length,
-    replies: counted.filter((e) => e.type === 'REPLY').length,
-  };
-  return { recipients, events, counts };
-}
-
 // ---- the sends a person made (docs/product.md §10: "one-to-one and sends they made") -----------
 // A single send is the person's when they made the request (messages.user_id); an SMTP API message
 // when it came in with an SMTP token they created. Both are listed with their tracked email, by the
@@ -157,14 +105,13 @@ function sendsOf(db: Kysely<Schema>, owner: { accountId: string; userId: string 
   return db
     .selectFrom('messages')
     .leftJoin('smtp_tokens', (j) => j.onRef('smtp_tokens.id', '=', 'messages.token_id').onRef('smtp_tokens.account_id', '=', 'messages.account_id'))
-    // A token names its creator by email address (store/smtp-tokens.ts).
-    .leftJoin('users', (j) => j.onRef('users.email', '=', 'smtp_tokens.created_by').onRef('users.account_id', '=', 'smtp_tokens.account_id'))
     .select(['messages.id', 'messages.account_id', 'messages.source', 'messages.subject', 'messages.message_id_header', 'messages.created_at'])
     .where('messages.account_id', '=', owner.accountId)
     .where((eb) =>
       eb.or([
         eb.and([eb('messages.source', '=', 'API'), eb('messages.user_id', '=', owner.userId)]),
-        eb.and([eb('messages.source', '=', 'SMTP'), eb('users.id', '=', owner.userId)]),
+        // By user id, not address: someone re-added under the same address is a new person.
+        eb.and([eb('messages.source', '=', 'SMTP'), eb('smtp_tokens.created_by_user_id', '=', owner.userId)]),
       ]),
     );
 }
@@ -197,32 +144,131 @@ export async function getSend(db: Kysely<Schema>, owner: { accountId: string; us
   return sendsOf(db, owner).where('messages.id', '=', id).executeTakeFirst();
 }
 
-/** A send as the tracked email list shows it: its recipients, when it left, its opens and clicks. */
-export async function sendView(db: Kysely<Schema>, row: SendRow): Promise<TrackedEmailView> {
-  const deliveries = await db
-    .selectFrom('deliveries')
-    .select(['id', 'recipient', 'sent_at'])
-    .where('account_id', '=', row.account_id)
-    .where('message_id', '=', row.id)
-    .orderBy('id')
-    .execute();
-  const view = await engagementView(db, row.account_id, { deliveryIds: deliveries.map((d) => d.id) }, deliveries.map((d) => d.recipient));
-  const sent = deliveries.map((d) => d.sent_at).filter((t): t is number => t !== null).map(Number);
+// ---- what the list and the detail show --------------------------------------------------------
+
+/** A row of the Tracked email list: one of the person's tracked emails or one of their sends. */
+export type ListedRow = { kind: 'tracked'; row: TrackedEmailRow } | { kind: 'send'; row: SendRow };
+
+/** The most events one email shows (newest first). */
+const EVENTS_PER_EMAIL = 500;
+
+/**
+ * Each row as the list (or the detail, with one row) shows it: recipients, when it left, its opens,
+ * clicks and replies (all of them, counted or not, newest first) and their counts. A page costs one
+ * query each for the sends' deliveries, the events and the recipients' names, whatever its length.
+ */
+export async function trackedEmailViews(db: Kysely<Schema>, accountId: string, rows: ListedRow[]): Promise<TrackedEmailView[]> {
+  const trackedIds = rows.filter((r) => r.kind === 'tracked').map((r) => r.row.id);
+  const sendIds = rows.filter((r) => r.kind === 'send').map((r) => r.row.id);
+  const deliveries = sendIds.length
+    ? await db
+        .selectFrom('deliveries')
+        .select(['id', 'message_id', 'recipient', 'sent_at'])
+        .where('account_id', '=', accountId)
+        .where('message_id', 'in', sendIds)
+        .orderBy('id')
+        .execute()
+    : [];
+  const events = await eventsOf(db, accountId, trackedIds, deliveries.map((d) => d.id));
+  const recipientsOf = new Map<string, string[]>(rows.map((r) => [r.row.id, r.kind === 'tracked' ? (JSON.parse(r.row.recipients) as string[]) : []]));
+  for (const d of deliveries) recipientsOf.get(d.message_id)!.push(d.recipient);
+  const names = await contactNames(db, accountId, [...new Set([...recipientsOf.values()].flat())]);
+
+  return rows.map(({ kind, row }) => {
+    const recipients = recipientsOf.get(row.id)!;
+    const own = events.filter((e) => e.email === row.id).map((e) => engagementEvent(e, names));
+    const createdAt = new Date(Number(row.created_at)).toISOString();
+    if (kind === 'tracked') {
+      return {
+        id: row.id,
+        subject: row.subject,
+        recipients,
+        createdAt,
+        sentAt: new Date(Number(row.updated_at)).toISOString(),
+        internetMessageId: row.internet_message_id,
+        ...counts(own),
+        ...(row.remind_after_days !== null ? { remindAfterDays: Number(row.remind_after_days) } : {}),
+        events: own,
+      };
+    }
+    const sent = deliveries.filter((d) => d.message_id === row.id && d.sent_at !== null).map((d) => Number(d.sent_at));
+    return {
+      id: row.id,
+      subject: row.subject ?? '',
+      recipients,
+      createdAt,
+      sentAt: sent.length ? new Date(Math.min(...sent)).toISOString() : null,
+      internetMessageId: row.message_id_header,
+      sentVia: row.source === 'SMTP' ? 'SMTP_API' : 'SINGLE_SEND',
+      ...counts(own),
+      events: own,
+    };
+  });
+}
+
+/**
+ * The opens, clicks and replies of the given tracked emails and deliveries, newest first, at most
+ * EVENTS_PER_EMAIL for each email (a send's deliveries together), each named by its email (`email`:
+ * the tracked email's id or the send's message id).
+ */
+async function eventsOf(db: Kysely<Schema>, accountId: string, trackedIds: string[], deliveryIds: string[]) {
+  if (!trackedIds.length && !deliveryIds.length) return [];
+  const ranked = db
+    .selectFrom('email_events')
+    .leftJoin('deliveries', 'deliveries.id', 'email_events.delivery_id')
+    .select([
+      'email_events.id',
+      'email_events.seq',
+      'email_events.type',
+      'email_events.recipient',
+      'email_events.created',
+      'email_events.filtered',
+      'email_events.details',
+      sql<string>`coalesce(email_events.tracked_email_id, deliveries.message_id)`.as('email'),
+      sql<number>`row_number() over (partition by coalesce(email_events.tracked_email_id, deliveries.message_id) order by email_events.created desc, email_events.seq desc)`.as('place'),
+    ])
+    .where('email_events.account_id', '=', accountId)
+    .where('email_events.type', 'in', ['OPEN', 'CLICK', 'REPLY'])
+    .where((eb) =>
+      eb.or([
+        ...(trackedIds.length ? [eb('email_events.tracked_email_id', 'in', trackedIds)] : []),
+        ...(deliveryIds.length ? [eb('email_events.delivery_id', 'in', deliveryIds)] : []),
+      ]),
+    );
+  return db.selectFrom(ranked.as('e')).selectAll().where('place', '<=', EVENTS_PER_EMAIL).orderBy('created', 'desc').orderBy('seq', 'desc').execute();
+}
+
+type EventRow = Awaited<ReturnType<typeof eventsOf>>[number];
+
+function engagementEvent(r: EventRow, names: Map<string, string>): EngagementEvent {
+  // A REPLY (connected mailbox) is a person by definition.
+  const d = { verdict: 'HUMAN' as Verdict, ...(JSON.parse(r.details) as { url?: string; verdict?: Verdict; reasons?: string[]; inferred?: boolean }) };
   return {
-    id: row.id,
-    subject: row.subject ?? '',
-    recipients: view.recipients,
-    createdAt: new Date(Number(row.created_at)).toISOString(),
-    sentAt: sent.length ? new Date(Math.min(...sent)).toISOString() : null,
-    internetMessageId: row.message_id_header,
-    sentVia: row.source === 'SMTP' ? 'SMTP_API' : 'SINGLE_SEND',
-    ...view.counts,
-    events: view.events,
+    id: r.id,
+    type: r.type as EngagementEvent['type'],
+    at: new Date(Number(r.created)).toISOString(),
+    who: r.recipient ? (names.get(r.recipient) ?? r.recipient) : 'Someone',
+    ...(d.url ? { url: d.url } : {}),
+    verdict: d.verdict,
+    counted: !r.filtered,
+    reasons: d.reasons ?? [],
+    inferred: !!d.inferred,
+  };
+}
+
+function counts(events: EngagementEvent[]) {
+  const counted = events.filter((e) => e.counted);
+  const opens = counted.filter((e) => e.type === 'OPEN');
+  return {
+    opens: opens.length,
+    uniqueOpens: new Set(opens.map((e) => e.who)).size,
+    clicks: counted.filter((e) => e.type === 'CLICK').length,
+    replies: counted.filter((e) => e.type === 'REPLY').length,
   };
 }
 
 async function contactNames(db: Kysely<Schema>, accountId: string, emails: string[]): Promise<Map<string, string>> {
-  const lower = emails.map((e) => e.toLowerCase());
+  const lower = [...new Set(emails.map((e) => e.toLowerCase()))];
   if (!lower.length) return new Map();
   const rows = await db.selectFrom('contacts').select(['email', 'name']).where('account_id', '=', accountId).where('email', 'in', lower).execute();
   return new Map(rows.filter((r) => r.name).map((r) => [r.email, r.name!]));

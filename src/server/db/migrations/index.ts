@@ -15,6 +15,7 @@ import { webhooks } from './0010_webhooks.js';
 import { mailbox } from './0011_mailbox.js';
 import { lifecycle } from './0012_lifecycle.js';
 import { app } from './0013_app.js';
+import { sendOwner } from './0014_send_owner.js';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   const t = columnTypes(dialect);
@@ -32,5 +33,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0011_mailbox': mailbox(t),
     '0012_lifecycle': lifecycle(t),
     '0013_app': app(),
+    '0014_send_owner': sendOwner(),
   };
 }

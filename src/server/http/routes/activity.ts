@@ -4,8 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
-import { invalid } from '../../errors.js';
-import { decodePosition, encodeCursor } from '../paging.js';
+import { afterParam, pageLimit, pageOf, pagingQuery } from '../paging.js';
 import type { ActivityItem, Page, Verdict } from '../../../shared/api.js';
 import { listActivity, type ActivityRow } from '../../store/activity.js';
 
@@ -37,20 +36,17 @@ export default async function activity(fastify: FastifyInstance, ctx: AppContext
       schema: {
         querystring: Type.Object({
           filtered: Type.Optional(Type.Enum(['include', 'only'])),
-          after: Type.Optional(Type.String({ maxLength: 100 })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+          ...pagingQuery(100, 100),
         }),
       },
     },
     async (request): Promise<Page<ActivityItem>> => {
       const q = request.query;
-      const limit = q.limit ?? 50;
-      if (!Number.isSafeInteger(limit)) throw invalid('limit must be an integer from 1 to 100.', 'limit');
-      const after = q.after === undefined ? undefined : decodePosition(q.after, 1);
-      if (q.after !== undefined && !after) throw invalid('after is not a cursor this API gave out; pass paging.next.after from the previous page.', 'after');
+      const limit = pageLimit(q.limit, 50, 100);
+      const after = afterParam(q.after, 1);
       const rows = await listActivity(db, request.principal, { filteredOnly: q.filtered === 'only', beforeSeq: after && Number(after[0]), limit: limit + 1 });
-      const page = rows.slice(0, limit);
-      return { results: page.map(view), ...(rows.length > limit ? { paging: { next: { after: encodeCursor([String(page[page.length - 1].seq)]) } } } : {}) };
+      const { page, next } = pageOf(rows, limit, (last) => [String(last.seq)]);
+      return { results: page.map(view), ...next };
     },
   );
 }

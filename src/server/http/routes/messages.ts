@@ -5,8 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
-import { invalid, notFound } from '../../errors.js';
-import { decodePosition, encodeCursor } from '../paging.js';
+import { notFound } from '../../errors.js';
+import { afterParam, pageLimit, pageOf, pagingQuery } from '../paging.js';
 import { type DeliveryAttempt, type MessageDetail, type MessageStatus, type MessageSummary, MESSAGE_STATUSES, type Page, type Verdict } from '../../../shared/api.js';
 import { eventsOfDelivery, getMessage, listMessages, type MessageListRow } from '../../store/messages.js';
 
@@ -51,26 +51,22 @@ export default async function messages(fastify: FastifyInstance, ctx: AppContext
         querystring: Type.Object({
           status: Type.Optional(Type.Enum(MESSAGE_STATUSES)),
           recipient: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
-          after: Type.Optional(Type.String({ maxLength: 300 })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+          ...pagingQuery(100, 300),
         }),
       },
     },
     async (request): Promise<Page<MessageSummary>> => {
       const q = request.query;
-      const limit = q.limit ?? 25;
-      if (!Number.isSafeInteger(limit)) throw invalid('limit must be an integer from 1 to 100.', 'limit');
-      const after = q.after === undefined ? undefined : decodePosition(q.after, 2);
-      if (q.after !== undefined && !after) throw invalid('after is not a cursor this API gave out; pass paging.next.after from the previous page.', 'after');
+      const limit = pageLimit(q.limit, 25, 100);
+      const after = afterParam(q.after, 2);
       const rows = await listMessages(db, request.principal.accountId, {
         status: q.status,
         recipient: q.recipient,
         before: after && { createdAt: Number(after[0]), id: after[1] },
         limit: limit + 1,
       });
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      return { results: page.map(summary), ...(rows.length > limit ? { paging: { next: { after: encodeCursor([String(last.created_at), last.id]) } } } : {}) };
+      const { page, next } = pageOf(rows, limit, (last) => [String(last.created_at), last.id]);
+      return { results: page.map(summary), ...next };
     },
   );
 

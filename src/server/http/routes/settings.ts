@@ -1,7 +1,7 @@
 // Settings (docs/product.md §6): the signed-in user's (`/api/v1/settings`) and the account's (`/api/v1/account`).
 // A saved change is announced to every process before the answer (notify/changes.ts).
 import type { FastifyInstance } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
 import { invalid } from '../../errors.js';
@@ -14,6 +14,12 @@ import { adminOnly } from '../roles.js';
 import { getAccountSettings, getUserSettings, updateAccountSettings, updateUserSettings, type AccountSettings } from '../../store/settings.js';
 
 const MAX_LIST = 500;
+/**
+ * Settings bodies are checked as sent: the app's shared validator coerces types (good for query
+ * strings, where everything is text), which would save `"30"` as 30 days or `"false"` as false.
+ * TypeBox's own compiler does not coerce a body.
+ */
+const exactBody = TypeBoxValidatorCompiler;
 const NeverLog = Type.Array(Type.String({ maxLength: 320 }), { maxItems: MAX_LIST });
 
 /** The never-log list, normalized, or a 400 naming the first bad entry. */
@@ -66,6 +72,7 @@ export default async function settings(fastify: FastifyInstance, ctx: AppContext
   app.put(
     '/api/v1/settings',
     {
+      validatorCompiler: exactBody,
       schema: {
         body: Type.Object(
           {
@@ -115,6 +122,7 @@ export default async function settings(fastify: FastifyInstance, ctx: AppContext
     '/api/v1/account',
     {
       preHandler: adminOnly,
+      validatorCompiler: exactBody,
       schema: {
         body: Type.Object(
           {

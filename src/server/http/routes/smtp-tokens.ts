@@ -3,10 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
-import { invalid, notFound } from '../../errors.js';
+import { notFound } from '../../errors.js';
 import type { SmtpToken } from '../../../shared/hubspot.js';
 import { createSmtpToken, deleteSmtpToken, getSmtpToken, listSmtpTokens, resetSmtpPassword, type SmtpTokenRow } from '../../store/smtp-tokens.js';
-import { decodePosition, encodeCursor } from '../paging.js';
+import { afterParam, pageLimit, pageOf, pagingQuery } from '../paging.js';
 
 const BASE = '/marketing/v3/transactional/smtp-tokens';
 const TokenId = Type.Object({ tokenId: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -39,7 +39,7 @@ export default async function smtpTokens(fastify: FastifyInstance, ctx: AppConte
       },
     },
     async (request, reply) => {
-      const { token, password } = await createSmtpToken(db, request.principal.accountId, { ...request.body, createdBy: request.principal.email });
+      const { token, password } = await createSmtpToken(db, request.principal.accountId, { ...request.body, createdBy: { email: request.principal.email, userId: request.principal.userId } });
       request.log.info({ tokenId: token.id, campaignId: token.campaignId }, 'SMTP token created');
       return reply.code(201).send(tokenView(token, password));
     },
@@ -53,28 +53,22 @@ export default async function smtpTokens(fastify: FastifyInstance, ctx: AppConte
         querystring: Type.Object({
           campaignName: Type.Optional(Type.String({ maxLength: 255 })),
           emailCampaignId: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' })),
-          after: Type.Optional(Type.String({ maxLength: 200 })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+          ...pagingQuery(100, 200),
         }),
       },
     },
     async (request) => {
       const q = request.query;
-      const limit = q.limit ?? 20;
-      const after = q.after === undefined ? undefined : decodePosition(q.after, 2);
-      if (q.after !== undefined && !after) throw invalid('after is not a cursor this API gave out; pass paging.next.after from the previous page.', 'after');
+      const limit = pageLimit(q.limit, 20, 100);
+      const after = afterParam(q.after, 2);
       const rows = await listSmtpTokens(db, request.principal.accountId, {
         campaignName: q.campaignName,
         emailCampaignId: q.emailCampaignId === undefined ? undefined : Number(q.emailCampaignId),
         after: after && { createdAt: Number(after[0]), id: after[1] },
         limit: limit + 1,
       });
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      return {
-        results: page.map((t) => tokenView(t)),
-        ...(rows.length > limit ? { paging: { next: { after: encodeCursor([String(last.createdAt), last.id]) } } } : {}),
-      };
+      const { page, next } = pageOf(rows, limit, (last) => [String(last.createdAt), last.id]);
+      return { results: page.map((t) => tokenView(t)), ...next };
     },
   );
 

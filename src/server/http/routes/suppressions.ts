@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
 import { invalid, notFound } from '../../errors.js';
-import { decodePosition, encodeCursor } from '../paging.js';
+import { afterParam, pageLimit, pageOf, pagingQuery } from '../paging.js';
 import type { Page, Suppression } from '../../../shared/api.js';
 import { isAddress } from '../../../shared/addresses.js';
 import { getSuppression, listSuppressions, suppress, type SuppressionRow, unsuppress } from '../../store/suppressions.js';
@@ -25,21 +25,17 @@ export default async function suppressions(fastify: FastifyInstance, ctx: AppCon
       schema: {
         querystring: Type.Object({
           email: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
-          after: Type.Optional(Type.String({ maxLength: 1000 })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+          ...pagingQuery(100, 1000),
         }),
       },
     },
     async (request): Promise<Page<Suppression>> => {
       const q = request.query;
-      const limit = q.limit ?? 25;
-      if (!Number.isSafeInteger(limit)) throw invalid('limit must be an integer from 1 to 100.', 'limit');
-      const after = q.after === undefined ? undefined : decodePosition(q.after, 2);
-      if (q.after !== undefined && !after) throw invalid('after is not a cursor this API gave out; pass paging.next.after from the previous page.', 'after');
+      const limit = pageLimit(q.limit, 25, 100);
+      const after = afterParam(q.after, 2);
       const rows = await listSuppressions(db, request.principal.accountId, { email: q.email, before: after && { createdAt: Number(after[0]), email: after[1] }, limit: limit + 1 });
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      return { results: page.map(view), ...(rows.length > limit ? { paging: { next: { after: encodeCursor([String(last.created_at), last.email]) } } } : {}) };
+      const { page, next } = pageOf(rows, limit, (last) => [String(last.created_at), last.email]);
+      return { results: page.map(view), ...next };
     },
   );
 

@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
 import { ApiError, invalid, notFound } from '../../errors.js';
-import { decodePosition, encodeCursor } from '../paging.js';
+import { afterParam, pageLimit, pageOf, pagingQuery } from '../paging.js';
 import type { PreviewResult, SendTestResult, Template } from '../../../shared/api.js';
 import { sendTest } from '../../send/test-send.js';
 import { createTemplate, deleteTemplate, getTemplate, listTemplates, publishTemplate, type TemplateDraft, type TemplateRow, updateTemplate } from '../../store/templates.js';
@@ -148,25 +148,18 @@ export default async function templates(fastify: FastifyInstance, ctx: AppContex
     {
       schema: {
         querystring: Type.Object({
-          after: Type.Optional(Type.String({ maxLength: 200 })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+          ...pagingQuery(500, 200),
           state: Type.Optional(Type.Enum(['DRAFT', 'PUBLISHED'])),
         }),
       },
     },
     async (request) => {
       const q = request.query;
-      const limit = q.limit ?? 100;
-      // ajv's coercion lets "Infinity" through as an integer.
-      if (!Number.isSafeInteger(limit)) throw invalid('limit must be an integer from 1 to 500.', 'limit');
-      const after = q.after === undefined ? undefined : decodePosition(q.after, 1);
-      if (q.after !== undefined && !after) throw invalid('after is not a cursor this API gave out; pass paging.next.after from the previous page.', 'after');
+      const limit = pageLimit(q.limit, 100, 500);
+      const after = afterParam(q.after, 1);
       const rows = await listTemplates(db, request.principal.accountId, { afterId: after && Number(after[0]), limit, state: q.state });
-      const page = rows.slice(0, limit);
-      return {
-        results: page.map(templateView),
-        ...(rows.length > limit ? { paging: { next: { after: encodeCursor([String(page[page.length - 1].id)]) } } } : {}),
-      };
+      const { page, next } = pageOf(rows, limit, (last) => [String(last.id)]);
+      return { results: page.map(templateView), ...next };
     },
   );
 

@@ -10,12 +10,12 @@ import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
 import { setReminder } from '../../store/replies.js';
 import { ApiError, invalid, notFound } from '../../errors.js';
-import { decodePosition, encodeCursor } from '../paging.js';
+import { afterParam, pageLimit, pageOf, pagingQuery } from '../paging.js';
 import type { TrackedEmailResult } from '../../../shared/api.js';
 import { type TrackedJson, trackedJson } from '../../sandbox/protocol.js';
 import { LimitExceeded } from '../../sandbox/sandbox.js';
 import { pixelTag, trackBody, type TrackOptions } from '../../tracking/apply.js';
-import { getSend, getTrackedEmail, listSends, listTrackedEmails, recordSelfView, sendView, trackedEmailView, upsertTrackedEmail } from '../../store/tracked-emails.js';
+import { getSend, getTrackedEmail, listSends, listTrackedEmails, recordSelfView, trackedEmailViews, upsertTrackedEmail } from '../../store/tracked-emails.js';
 import { getUserSettings } from '../../store/settings.js';
 
 /**
@@ -94,16 +94,14 @@ export default async function trackedEmails(fastify: FastifyInstance, ctx: AppCo
         querystring: Type.Object({
           internetMessageId: Type.Optional(Type.String({ maxLength: 1000 })),
           q: Type.Optional(Type.String({ maxLength: 200 })),
-          after: Type.Optional(Type.String({ maxLength: 200 })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+          ...pagingQuery(100, 200),
         }),
       },
     },
     async (request) => {
       const q = request.query;
-      const limit = q.limit ?? 20;
-      const cursor = q.after === undefined ? undefined : decodePosition(q.after, 2);
-      if (q.after !== undefined && !cursor) throw invalid('after is not a cursor this API gave out.', 'after');
+      const limit = pageLimit(q.limit, 20, 100);
+      const cursor = afterParam(q.after, 2);
       const filter = { search: q.q?.trim() || undefined, before: cursor && { createdAt: Number(cursor[0]), id: cursor[1] }, limit: limit + 1 };
       const tracked = await listTrackedEmails(db, owner(request.principal), { ...filter, internetMessageId: q.internetMessageId });
       // The read pane's lookup is for Outlook's own tracked mail; the list also has the person's sends.
@@ -111,22 +109,18 @@ export default async function trackedEmails(fastify: FastifyInstance, ctx: AppCo
       // Both lists are in (created_at, id) order: merged the same way, one cursor pages through both.
       const later = (a: { created_at: number; id: string }, b: { created_at: number; id: string }) => Number(b.created_at) - Number(a.created_at) || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0);
       const rows = [...tracked.map((row) => ({ row, kind: 'tracked' as const })), ...sends.map((row) => ({ row, kind: 'send' as const }))].sort((a, b) => later(a.row, b.row));
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1]?.row;
-      return {
-        results: await Promise.all(page.map((r) => (r.kind === 'tracked' ? trackedEmailView(db, r.row) : sendView(db, r.row)))),
-        ...(rows.length > limit ? { paging: { next: { after: encodeCursor([String(last.created_at), last.id]) } } } : {}),
-      };
+      const { page, next } = pageOf(rows, limit, (last) => [String(last.row.created_at), last.row.id]);
+      return { results: await trackedEmailViews(db, request.principal.accountId, page), ...next };
     },
   );
 
   /** One of the user's tracked emails with its opens and clicks (counted or not, with the reasons). */
   app.get('/api/v1/tracked-emails/:id', { schema: { params: Id } }, async (request) => {
     const row = await getTrackedEmail(db, owner(request.principal), request.params.id);
-    if (row) return trackedEmailView(db, row);
+    if (row) return (await trackedEmailViews(db, request.principal.accountId, [{ kind: 'tracked', row }]))[0];
     const send = await getSend(db, owner(request.principal), request.params.id);
     if (!send) throw notFound(`Tracked email ${request.params.id}`);
-    return sendView(db, send);
+    return (await trackedEmailViews(db, request.principal.accountId, [{ kind: 'send', row: send }]))[0];
   });
 
   /** The sender is viewing it now: hits around now from this viewer are theirs (SELF), never counted. */

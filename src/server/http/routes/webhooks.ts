@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppContext } from '../app.js';
-import { ApiError, invalid, notFound } from '../../errors.js';
+import { ApiError, notFound } from '../../errors.js';
 import { type Page, WEBHOOK_EVENT_TYPES, type Webhook, type WebhookDelivery } from '../../../shared/api.js';
 import {
   attemptsOf,
@@ -25,7 +25,7 @@ import {
 import { newWebhookSecret } from '../../webhooks/signing.js';
 import { checkTarget } from '../../webhooks/targets.js';
 import { adminOnly } from '../roles.js';
-import { decodePosition, encodeCursor } from '../paging.js';
+import { afterParam, pageLimit, pageOf, pagingQuery } from '../paging.js';
 
 const BASE = '/api/v1/webhooks';
 /** Enough for every integration an account runs; more is most likely a script creating them in a loop. */
@@ -167,25 +167,19 @@ export default async function webhooks(fastify: FastifyInstance, ctx: AppContext
         params: EndpointId,
         querystring: Type.Object({
           status: Type.Optional(Type.Enum(['PENDING', 'DELIVERED', 'FAILED'])),
-          after: Type.Optional(Type.String({ maxLength: 200 })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+          ...pagingQuery(100, 200),
         }),
       },
     },
     async (request): Promise<Page<WebhookDelivery>> => {
       const { accountId } = request.principal;
       await found(accountId, request.params.id);
-      const limit = request.query.limit ?? 20;
-      const after = request.query.after === undefined ? undefined : decodePosition(request.query.after, 2);
-      if (request.query.after !== undefined && !after) throw invalid('after is not a cursor this API gave out; pass paging.next.after from the previous page.', 'after');
+      const limit = pageLimit(request.query.limit, 20, 100);
+      const after = afterParam(request.query.after, 2);
       const rows = await listWebhookDeliveries(db, accountId, request.params.id, { before: after && { createdAt: Number(after[0]), id: after[1] }, limit: limit + 1, status: request.query.status });
-      const page = rows.slice(0, limit);
+      const { page, next } = pageOf(rows, limit, (last) => [String(last.created_at), last.id]);
       const attempts = await attemptsOf(db, page.map((d) => d.id));
-      const last = page[page.length - 1];
-      return {
-        results: page.map((d) => deliveryView(d, attempts)),
-        ...(rows.length > limit ? { paging: { next: { after: encodeCursor([String(last.created_at), last.id]) } } } : {}),
-      };
+      return { results: page.map((d) => deliveryView(d, attempts)), ...next };
     },
   );
 
