@@ -77,9 +77,9 @@ function journalBytes(dataDir) {
   return fs.readdirSync(dir).reduce((n, f) => n + (fs.statSync(path.join(dir, f), { throwIfNoEntry: false })?.size ?? 0), 0);
 }
 
-// Passed on when set, to compare settings in one run (e.g. HITS_IN_MEMORY=100000000 for the old unbounded
-// backlog, MALLOC_ARENA_MAX=2 as README, Operations: memory, recommends for a service).
-const PASS_ON = Object.fromEntries(['HITS_IN_MEMORY', 'MALLOC_ARENA_MAX'].filter((k) => process.env[k]).map((k) => [k, process.env[k]]));
+// Passed on when set, to compare settings in one run (MALLOC_ARENA_MAX=2 as README, Operations: memory,
+// recommends for a service).
+const PASS_ON = Object.fromEntries(['MALLOC_ARENA_MAX'].filter((k) => process.env[k]).map((k) => [k, process.env[k]]));
 
 /** A fresh server under pixel hits at `rate` per second; its peak RSS and journal size, and what was stored. */
 async function overload(rate, log) {

@@ -36,8 +36,6 @@ export interface Config {
   relayPoolSize: number;
   /** Retention sweeps (docs/product.md §13): how often, and rows per batch (each batch one short transaction). */
   retention: { every: number; batch: number };
-  /** Answered tracking hits held in memory before the rest wait in the journal on disk only. */
-  hitsInMemory: number;
   /** Webhooks and channel posts (docs/product.md, Webhooks). */
   webhooks: WebhookConfig;
   /** Connected mailboxes (IMAP) and follow-up reminders. */
@@ -215,7 +213,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     },
     relayPoolSize: positive('RELAY_POOL_SIZE', 5),
     retention: { every: duration('RETENTION_SWEEP_EVERY', 3600_000), batch: positive('RETENTION_BATCH', 500) },
-    hitsInMemory: positive('HITS_IN_MEMORY', 1000),
     webhooks: {
       allowPrivate: parseBool('WEBHOOK_ALLOW_PRIVATE', read('WEBHOOK_ALLOW_PRIVATE'), false),
       timeout: duration('WEBHOOK_TIMEOUT', 10_000),

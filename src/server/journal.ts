@@ -12,7 +12,6 @@ const openHere = new Set<string>();
 
 export class Journal<T> {
   private fd: number;
-  private readFd: number | undefined;
   private pending = 0;
   /** Bytes in the file now (it is truncated to 0 when everything appended was settled). */
   size = 0;
@@ -25,37 +24,12 @@ export class Journal<T> {
     openHere.add(this.file);
   }
 
-  /** Records `entry` before the caller acts on it; pair with `settled()` once it is committed. Answers the line written. */
-  append(entry: T): string {
-    const line = JSON.stringify(entry);
-    const bytes = Buffer.from(line + '\n');
+  /** Records `entry` before the caller acts on it; pair with `settled()` once it is committed. */
+  append(entry: T): void {
+    const bytes = Buffer.from(JSON.stringify(entry) + '\n');
     fs.writeSync(this.fd, bytes);
     this.size += bytes.length;
     this.pending++;
-    return line;
-  }
-
-  /**
-   * Up to `max` whole lines written from byte `offset` on, and the offset after them: entries a caller
-   * left on disk rather than keep in memory (the tracking recorder under overload).
-   */
-  readLines(offset: number, max: number): { lines: string[]; next: number } {
-    this.readFd ??= fs.openSync(this.file, 'r');
-    const lines: string[] = [];
-    let next = offset;
-    const chunk = Buffer.alloc(256 * 1024);
-    while (lines.length < max && next < this.size) {
-      const n = fs.readSync(this.readFd, chunk, 0, Math.min(chunk.length, this.size - next), next);
-      if (!n) break;
-      let start = 0;
-      for (let nl = chunk.indexOf(10, 0); nl !== -1 && nl < n && lines.length < max; nl = chunk.indexOf(10, start)) {
-        lines.push(chunk.toString('utf8', start, nl));
-        start = nl + 1;
-      }
-      if (!start) throw new Error(`journal line at ${next} is longer than ${chunk.length} bytes`);
-      next += start;
-    }
-    return { lines, next };
   }
 
   /** `count` appended entries are now in the database; an empty journal is truncated. */
@@ -70,9 +44,56 @@ export class Journal<T> {
   close(): void {
     openHere.delete(this.file);
     fs.closeSync(this.fd);
-    if (this.readFd !== undefined) fs.closeSync(this.readFd);
     if (this.pending === 0) fs.rmSync(this.file, { force: true });
   }
+}
+
+/**
+ * Up to `max` whole lines of a journal from byte `offset` to `end`, and the offset after them. Appends
+ * are whole lines written synchronously, so what lies before the size the writer reported is complete;
+ * a line a crash cut short (no newline) is left out. Read by whichever thread acts on the entries, so
+ * the writer keeps only offsets, never the entries themselves.
+ */
+let readBuffer: Buffer | undefined;
+
+export function readJournalLines(file: string, offset: number, end: number, max: number): { lines: string[]; next: number } {
+  const lines: string[] = [];
+  let next = offset;
+  const fd = fs.openSync(file, 'r');
+  try {
+    // One buffer per thread, kept: the lines are copied out of it before this returns.
+    const chunk = (readBuffer ??= Buffer.allocUnsafe(256 * 1024));
+    while (lines.length < max && next < end) {
+      const n = fs.readSync(fd, chunk, 0, Math.min(chunk.length, end - next), next);
+      if (!n) break;
+      let start = 0;
+      for (let nl = chunk.indexOf(10, 0); nl !== -1 && nl < n && lines.length < max; nl = chunk.indexOf(10, start)) {
+        lines.push(chunk.toString('utf8', start, nl));
+        start = nl + 1;
+      }
+      if (!start) {
+        if (n < chunk.length) break; // the last line is incomplete
+        throw new Error(`journal line at ${next} is longer than ${chunk.length} bytes`);
+      }
+      next += start;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { lines, next };
+}
+
+/** Journals left behind by processes of this machine that are gone: theirs to replay. */
+export function orphanJournals(dir: string, name: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const host = os.hostname();
+  return fs.readdirSync(dir).flatMap((file) => {
+    const m = new RegExp(`^${name}-(.+)-(\\d+)-[a-z0-9]+\\.log$`).exec(file);
+    const full = path.join(dir, file);
+    // Our own pid on a journal we did not open is a predecessor's: a restarted container gets the
+    // same pid (often 1) every time, and its journal must still be replayed.
+    return !m || m[1] !== host || openHere.has(full) || (Number(m[2]) !== process.pid && alive(Number(m[2]))) ? [] : [full];
+  });
 }
 
 /**
@@ -80,15 +101,8 @@ export class Journal<T> {
  * idempotent (an entry may already be committed); a journal is deleted once applied.
  */
 export async function replayOrphans<T>(dir: string, name: string, apply: (entries: T[]) => Promise<void>): Promise<number> {
-  if (!fs.existsSync(dir)) return 0;
   let replayed = 0;
-  const host = os.hostname();
-  for (const file of fs.readdirSync(dir)) {
-    const m = new RegExp(`^${name}-(.+)-(\\d+)-[a-z0-9]+\\.log$`).exec(file);
-    const full = path.join(dir, file);
-    // Our own pid on a journal we did not open is a predecessor's: a restarted container gets the
-    // same pid (often 1) every time, and its journal must still be replayed.
-    if (!m || m[1] !== host || openHere.has(full) || (Number(m[2]) !== process.pid && alive(Number(m[2])))) continue;
+  for (const full of orphanJournals(dir, name)) {
     const entries = fs
       .readFileSync(full, 'utf8')
       .split('\n')

@@ -56,12 +56,28 @@ export function safeEqual(a: string, b: string): boolean {
 }
 
 const scrypt = promisify(crypto.scrypt) as (pw: string, salt: Buffer, len: number, opts: crypto.ScryptOptions) => Promise<Buffer>;
-const SCRYPT = { N: 16384, r: 8, p: 1 };
+// 2^15 × r 8: a working area of 32 MiB and a few KB, over glibc's largest mmap threshold (32 MiB), so it is
+// mapped for each hash and unmapped after it. At 2^14 (16 MiB) glibc raised its threshold after the first
+// hash, and every later one left its 16 MiB resident in the malloc arena of the libuv thread that ran it,
+// up to 64 MiB for four threads (README, Benchmarks: peak RSS). Node refuses more than 32 MiB unless asked.
+const SCRYPT = { N: 32768, r: 8, p: 1 };
+const MAXMEM = 64 * 1024 * 1024;
+
+// One hash at a time in this process: each maps its 32 MiB while it runs, and a burst of logins would
+// otherwise map that once per thread of libuv's pool and hold every thread (file and DNS work waits
+// on them). Logins are few (SMTP clients keep their connections, web sessions last weeks), so the lower
+// throughput (about 10 hashes a second) buys a bound on the memory they may take.
+let hashing: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+  const run = hashing.then(work, work);
+  hashing = run.catch(() => undefined);
+  return run;
+}
 
 /** `scrypt$N$r$p$salt$hash`, all base64url. */
 export async function slowHash(password: string): Promise<string> {
   const salt = crypto.randomBytes(16);
-  const hash = await scrypt(password, salt, 32, SCRYPT);
+  const hash = await oneAtATime(() => scrypt(password, salt, 32, { ...SCRYPT, maxmem: MAXMEM }));
   return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), hash.toString('base64url')].join('$');
 }
 
@@ -69,7 +85,7 @@ export async function verifySlowHash(password: string, stored: string): Promise<
   const [kind, n, r, p, salt, hash] = stored.split('$');
   if (kind !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+  const actual = await oneAtATime(() => scrypt(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: MAXMEM }));
   return crypto.timingSafeEqual(actual, expected);
 }
 

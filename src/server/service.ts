@@ -91,7 +91,6 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     sink: worker,
     logger: logger.child({ component: 'tracking' }),
     journalDir,
-    maxInMemory: config.hitsInMemory,
     onNotifications: (items) => notifier.published(items),
   });
   await recorder.start();

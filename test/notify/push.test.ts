@@ -87,4 +87,26 @@ describe('Web Push to the web app', () => {
       await database.close();
     }
   });
+
+  it('pushes every notification of a batch to the user subscribed, and none to a user without a subscription', async () => {
+    gone = false;
+    received.length = 0;
+    const subscribed = (await server.addUser('lee@acme.test')).accessToken;
+    const other = (await server.addUser('kim@acme.test', { account: 'other-co' })).accessToken;
+    const browser = crypto.createECDH('prime256v1');
+    browser.generateKeys();
+    const authSecret = crypto.randomBytes(16);
+    const sub = { endpoint: `${pushUrl}-lee`, keys: { p256dh: browser.getPublicKey().toString('base64url'), auth: authSecret.toString('base64url') } };
+    expect((await server.api('/api/v1/push/subscriptions', { method: 'POST', token: subscribed, json: sub })).status).toBe(201);
+    const track = async (token: string, subject: string) =>
+      (await (await server.api('/api/v1/tracked-emails', { method: 'POST', token, json: { subject, from: 'x@acme.test', to: ['ann@example.test'], cc: [], bcc: [], html: '<p>Hi</p>' } })).json()) as { id: string; pixelUrl: string };
+    const mine = await Promise.all(['Lee 1', 'Lee 2', 'Lee 3'].map((s) => track(subscribed, s)));
+    const theirs = await Promise.all(['Kim 1', 'Kim 2'].map((s) => track(other, s)));
+    // All at once: they are answered together and stored in one batch of the recorder.
+    await Promise.all([...mine, ...theirs].map((m) => get(m.pixelUrl.replace('localhost', '127.0.0.1'), imageHeaders)));
+    await expect.poll(() => received.length, { timeout: 5000 }).toBe(3);
+    await new Promise((r) => setTimeout(r, 500)); // none for the other user comes later either
+    const subjects = received.map((p) => JSON.parse(ece.decrypt(p.body, { version: 'aes128gcm', privateKey: browser, authSecret }).toString('utf8')).subject);
+    expect(subjects.sort()).toEqual(['Lee 1', 'Lee 2', 'Lee 3']);
+  });
 });

@@ -4,6 +4,7 @@ import { migrate, type Database } from '../../src/server/db/index.js';
 import { GLOBAL_TABLES } from '../../src/server/db/schema.js';
 import { migrations } from '../../src/server/db/migrations/index.js';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import { inFixedRuns } from '../../src/server/store/fixed-runs.js';
 
 /** Table name → its column names, read from the engine's own catalogue. */
 async function columns(database: Database): Promise<Map<string, string[]>> {
@@ -63,5 +64,38 @@ describe.each(BACKENDS)('storage on %s', (backend) => {
       expect(sync.rows[0].synchronous).toBe(2);
       expect(database.file).toBe(`${tdb.dataDir}/mailbeacon.db`);
     });
+
+    it("keeps SQLite's own page cache at its 2 MB default, not better-sqlite3's 16 MB", async () => {
+      const cache = await sql<{ cache_size: number }>`pragma cache_size`.execute(database.db);
+      expect(cache.rows[0].cache_size).toBe(-2000);
+    });
   }
+});
+
+describe('multi-row statements in fixed sizes', () => {
+  it('splits rows into runs of 64, 16, 4 and 1, in order, and answers every result in order', async () => {
+    const rows = Array.from({ length: 200 }, (_, i) => i);
+    const runs: number[][] = [];
+    const out = await inFixedRuns(rows, async (run) => {
+      runs.push(run);
+      return run.map((n) => `r${n}`);
+    });
+    expect(runs.map((r) => r.length)).toEqual([64, 64, 64, 4, 4]);
+    expect(runs.flat()).toEqual(rows);
+    expect(out).toEqual(rows.map((n) => `r${n}`));
+    expect(await inFixedRuns([], async () => ['never'])).toEqual([]);
+  });
+
+  it('stops at the first run that fails, having written the runs before it', async () => {
+    const written: number[] = [];
+    const rows = Array.from({ length: 70 }, (_, i) => i);
+    await expect(
+      inFixedRuns(rows, async (run) => {
+        if (run[0] === 64) throw new Error('disk full');
+        written.push(...run);
+        return run;
+      }),
+    ).rejects.toThrow('disk full');
+    expect(written).toEqual(rows.slice(0, 64));
+  });
 });

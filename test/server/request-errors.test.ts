@@ -163,7 +163,7 @@ describe('a throw in the tracker, which answers before Fastify (in process)', ()
 
   beforeAll(async () => {
     const logger = capturingLogger(lines);
-    const recorder = new HitRecorder({ sink: { store: async () => [] } as never, logger, journalDir, onNotifications: () => {} });
+    const recorder = new HitRecorder({ sink: { storeJournal: async ({ from }: { from: number }) => ({ created: [], count: 0, next: from }) } as never, logger, journalDir, onNotifications: () => {} });
     const ctx = {
       config: { apiRateLimit: 5000, dataDir: journalDir, trustProxy: false, relayUrl: 'smtp://127.0.0.1:1' },
       database: { db: {}, dialect: 'sqlite' },

@@ -1,14 +1,15 @@
 // The recorder's contract with whatever stores hits (the HitStore on the background thread): hits are
-// answered without waiting for it, sent one batch at a time in the order answered, kept (in memory
-// and in the journal) until stored, and a sender's self-view is ordered after the hits before it.
+// answered without waiting for it, handed over one batch at a time in the order answered as ranges of
+// the journal (the store reads them from the file), kept in the journal until stored, and a sender's
+// self-view is ordered after the hits before it.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/server/logger.js';
 import { sortableId } from '../../src/server/secrets.js';
-import { HitRecorder, type HitLine, type HitSink, type RawHit } from '../../src/server/tracking/recorder.js';
-import type { StoredNotification as Created } from '../../src/server/store/notifications.js';
+import { readJournalLines } from '../../src/server/journal.js';
+import { HitRecorder, type HitSink, type JournalRange, type RawHit, type StoredRange } from '../../src/server/tracking/recorder.js';
 import type { MailRef } from '../../src/server/tracking/tokens.js';
 
 const dirs: string[] = [];
@@ -23,7 +24,7 @@ function journalDir() {
 const hit = (n: number): RawHit => ({ id: `hit-${n}`, at: Date.now(), kind: 'o', ref: { t: 'mail' }, method: 'GET', ip: '203.0.113.9', headers: {} });
 const journalLines = (dir: string) => fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('').split('\n').filter(Boolean).length;
 
-/** A store that records what it was asked, in order, and can be held or made to fail. */
+/** A store that reads its batches from the journal as the HitStore does, records them in order, and can be held or made to fail. */
 class ScriptedSink implements HitSink {
   log: string[] = [];
   batches: string[][] = [];
@@ -38,16 +39,16 @@ class ScriptedSink implements HitSink {
     this.open?.();
     this.gate = undefined;
   }
-  async store(lines: HitLine[]): Promise<Created[]> {
-    const hits = lines.map((l) => JSON.parse(l) as RawHit);
-    this.log.push(`store ${hits.length}`);
+  async storeJournal(range: JournalRange): Promise<StoredRange> {
+    this.log.push(`store from ${range.from}`);
     await this.gate;
     if (this.failNext > 0) {
       this.failNext--;
       throw new Error('database is down');
     }
-    this.batches.push(hits.map((h) => h.id));
-    return [];
+    const { lines, next } = readJournalLines(range.file, range.from, range.to, range.max);
+    if (lines.length) this.batches.push(lines.map((l) => (JSON.parse(l) as RawHit).id));
+    return { created: [], count: lines.length, next };
   }
   forget(ref: MailRef) {
     this.log.push(`forget ${JSON.stringify(ref)}`);
@@ -83,7 +84,7 @@ describe('the hit recorder', () => {
     expect(fs.readdirSync(dir)).toEqual([]); // all stored: the journal is gone
   });
 
-  it('keeps a batch the store refused, in memory and in the journal, and stores it on the retry', async () => {
+  it('keeps a batch the store refused in the journal, and stores it on the retry', async () => {
     const sink = new ScriptedSink();
     const { recorder, dir } = await recorderWith(sink);
     sink.failNext = 1;
@@ -101,7 +102,8 @@ describe('the hit recorder', () => {
     const { recorder } = await recorderWith(sink);
     recorder.record(hit(1));
     await recorder.selfViewed({ t: 'mail' }, Date.now());
-    expect(sink.log).toEqual(['forget {"t":"mail"}', 'store 1', 'selfViewed {"t":"mail"}']);
+    expect(sink.log).toEqual(['forget {"t":"mail"}', 'store from 0', 'selfViewed {"t":"mail"}']);
+    expect(sink.batches).toEqual([['hit-1']]);
     await recorder.stop();
   });
 
@@ -115,6 +117,48 @@ describe('the hit recorder', () => {
     expect(sink.batches).toEqual([['hit-7', 'hit-8']]); // the line cut short by the crash is skipped
     expect(fs.existsSync(orphan)).toBe(false);
     await recorder.stop();
+  });
+
+  it('replays a long orphan journal a batch at a time, never reading it whole', async () => {
+    const dir = journalDir();
+    const orphan = path.join(dir, `hits-${os.hostname()}-999998-dead02.log`);
+    fs.writeFileSync(orphan, Array.from({ length: 450 }, (_, n) => JSON.stringify(hit(n)) + '\n').join(''));
+    const sink = new ScriptedSink();
+    const { recorder } = await recorderWith(sink, dir);
+    expect(sink.batches.map((b) => b.length)).toEqual([200, 200, 50]);
+    expect(sink.batches.flat()).toEqual(Array.from({ length: 450 }, (_, n) => `hit-${n}`));
+    expect(fs.existsSync(orphan)).toBe(false);
+    await recorder.stop();
+  });
+
+  it('starts the journal again once everything is stored, and reads the next hits from its start', async () => {
+    const sink = new ScriptedSink();
+    const { recorder } = await recorderWith(sink);
+    recorder.record(hit(1));
+    await expect.poll(() => sink.batches.length).toBe(1);
+    await expect.poll(() => sink.log).toEqual(['store from 0']);
+    recorder.record(hit(2));
+    await recorder.stop();
+    expect(sink.log).toEqual(['store from 0', 'store from 0']); // truncated after the first: offsets start over
+    expect(sink.batches).toEqual([['hit-1'], ['hit-2']]);
+  });
+});
+
+describe('reading journal lines', () => {
+  it('reads whole lines between two offsets, at most so many, and leaves out a line cut short', () => {
+    const file = path.join(journalDir(), 'hits-x.log');
+    const lines = ['{"a":1}', '{"b":"ünïcode ✓"}', '{"c":3}'];
+    fs.writeFileSync(file, lines.map((l) => l + '\n').join('') + '{"cut');
+    const size = fs.statSync(file).size;
+    const all = readJournalLines(file, 0, size, 10);
+    expect(all.lines).toEqual(lines);
+    expect(all.next).toBe(size - '{"cut'.length);
+    const two = readJournalLines(file, 0, size, 2);
+    expect(two.lines).toEqual(lines.slice(0, 2));
+    expect(readJournalLines(file, two.next, size, 10).lines).toEqual([lines[2]]);
+    // Only what lies before `end` (the size the writer reported) is read.
+    expect(readJournalLines(file, 0, Buffer.byteLength(lines[0] + '\n'), 10).lines).toEqual([lines[0]]);
+    expect(readJournalLines(file, all.next, size, 10)).toEqual({ lines: [], next: all.next });
   });
 });
 

@@ -57,7 +57,7 @@ async function main() {
   };
 
   let calls: Promise<void> = Promise.resolve();
-  const run = (c: HitCall) => (c.op === 'store' ? hits.store(c.hits) : c.op === 'selfViewed' ? hits.selfViewed(c.ref, c.at) : hits.inferOpen(c.open));
+  const run = (c: HitCall) => (c.op === 'storeJournal' ? hits.storeJournal(c.range) : c.op === 'selfViewed' ? hits.selfViewed(c.ref, c.at) : hits.inferOpen(c.open));
   const call = (id: number, c: HitCall) => {
     calls = calls.then(() =>
       run(c).then(

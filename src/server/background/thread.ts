@@ -10,7 +10,7 @@ import type { Logger } from '../logger.js';
 import type { Claimed } from '../store/queue.js';
 import type { Handoff } from '../queue/accept.js';
 import { workerOwner } from '../queue/worker.js';
-import type { HitLine, HitSink, InferredOpen } from '../tracking/recorder.js';
+import type { HitSink, InferredOpen, JournalRange, StoredRange } from '../tracking/recorder.js';
 import type { MailRef } from '../tracking/tokens.js';
 import { RelaySlots } from '../queue/slots.js';
 import { keepYoungGenerationSmall } from '../young-generation.js';
@@ -19,7 +19,7 @@ import type { Change } from '../notify/changes.js';
 
 /** Calls into the thread's HitStore, answered by a `reply` with the same id. */
 export type HitCall =
-  | { op: 'store'; hits: HitLine[] }
+  | { op: 'storeJournal'; range: JournalRange }
   | { op: 'selfViewed'; ref: MailRef; at: number }
   | { op: 'inferOpen'; open: InferredOpen };
 
@@ -98,8 +98,9 @@ export class BackgroundThread implements Handoff, HitSink {
 
   // ---- tracking hits (HitSink) ----
 
-  store(hits: HitLine[]): Promise<StoredNotification[]> {
-    return this.call({ op: 'store', hits }) as Promise<StoredNotification[]>;
+  /** The thread reads the range from the journal itself: the hits never pass through this one's heap. */
+  storeJournal(range: JournalRange): Promise<StoredRange> {
+    return this.call({ op: 'storeJournal', range }) as Promise<StoredRange>;
   }
 
   forget(ref: MailRef): void {

@@ -16,10 +16,14 @@ export class PushSender {
   ) {}
 
   async send(items: StoredNotification[]): Promise<void> {
-    for (const item of items) {
-      const subs = await pushSubscriptionsOf(this.db, item.userId);
-      const { userId: _u, seq: _s, ...payload } = item;
-      await Promise.all(subs.map((s) => this.one(s, JSON.stringify(payload))));
+    // One lookup per user of the batch, not per notification: a batch of stored hits can hold hundreds
+    // of one rep's notifications, and most users have no subscription at all.
+    for (const userId of new Set(items.map((i) => i.userId))) {
+      const subs = await pushSubscriptionsOf(this.db, userId);
+      for (const item of subs.length ? items.filter((i) => i.userId === userId) : []) {
+        const { userId: _u, seq: _s, ...payload } = item;
+        await Promise.all(subs.map((s) => this.one(s, JSON.stringify(payload))));
+      }
     }
   }
 

@@ -5,6 +5,7 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import type { EmailEventsTable, Schema } from '../db/schema.js';
 import type { CampaignCounters, EmailEvent, EmailEventType } from '../../shared/hubspot.js';
 import { enqueueEmailEvents } from './webhooks.js';
+import { inFixedRuns } from './fixed-runs.js';
 
 export interface NewEvent {
   accountId: string;
@@ -132,17 +133,8 @@ export type EventScope = { accountId: string; deliveryId: string | null; tracked
 
 /** Inserts hit events; an id already stored (a replayed journal line) is skipped. Answers the ids inserted. */
 export async function insertTrackingEvents(db: Kysely<Schema>, rows: TrackingEventRow[]): Promise<string[]> {
-  // In statements of a few fixed sizes, whose SQL text repeats and stays prepared: one statement per
-  // batch size (up to 500 rows, 7,500 parameters) was prepared anew for every batch, and each left
-  // native memory behind until the garbage collector happened to free it (README, Benchmarks: peak RSS).
-  const ids: string[] = [];
-  for (let i = 0; i < rows.length; ) {
-    const size = [64, 16, 4, 1].find((n) => n <= rows.length - i)!;
-    const inserted = await db.insertInto('email_events').values(rows.slice(i, i + size)).onConflict((oc) => oc.column('id').doNothing()).returning('id').execute();
-    for (const r of inserted) ids.push(r.id);
-    i += size;
-  }
-  return ids;
+  const inserted = await inFixedRuns(rows, (run) => db.insertInto('email_events').values(run).onConflict((oc) => oc.column('id').doNothing()).returning('id').execute());
+  return inserted.map((r) => r.id);
 }
 
 /** Queues the webhooks of these (just stored) events as they stand now, verdict corrections included. */

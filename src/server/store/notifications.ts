@@ -4,6 +4,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { NotificationsTable, Schema } from '../db/schema.js';
 import type { NotificationItem } from '../../shared/api.js';
+import { inFixedRuns } from './fixed-runs.js';
 
 /** A stored notification as the API shows it, with whose it is and its place in the feed. */
 export type StoredNotification = NotificationItem & { userId: string; seq: number };
@@ -29,7 +30,7 @@ export function toNotification(r: NewNotification & { seq: number | string | big
 /** Inserts notifications; one whose event already has one (a replayed hit) is skipped. Answers those inserted. */
 export async function insertNotifications(db: Kysely<Schema>, rows: NewNotification[]): Promise<StoredNotification[]> {
   if (!rows.length) return [];
-  const inserted = await db.insertInto('notifications').values(rows).onConflict((oc) => oc.column('event_id').doNothing()).returning(['id', 'seq']).execute();
+  const inserted = await inFixedRuns(rows, (run) => db.insertInto('notifications').values(run).onConflict((oc) => oc.column('event_id').doNothing()).returning(['id', 'seq']).execute());
   const seqOf = new Map(inserted.map((r) => [r.id, Number(r.seq)]));
   return rows.filter((r) => seqOf.has(r.id)).map((r) => toNotification({ ...r, seq: seqOf.get(r.id)! }));
 }

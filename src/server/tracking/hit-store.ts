@@ -12,7 +12,8 @@ import { deleteNotificationsOfEvents, insertNotifications, type NewNotification,
 import { classify, describeUserAgent, findScannerBursts, LIMITS, type Classification } from './classify.js';
 import { type MailContext, MailContexts } from './mail-context.js';
 import type { MailRef } from './tokens.js';
-import type { HitLine, HitSink, InferredOpen, RawHit } from './recorder.js';
+import { readJournalLines } from '../journal.js';
+import type { HitSink, InferredOpen, JournalRange, RawHit, StoredRange } from './recorder.js';
 
 interface Prepared {
   hit: RawHit;
@@ -72,11 +73,20 @@ export class HitStore implements HitSink {
     return { recorded: true, created };
   }
 
-  /** Classifies and stores a batch in one transaction (idempotent); answers the notifications it created. */
-  async store(lines: HitLine[]): Promise<StoredNotification[]> {
+  /**
+   * Reads a batch of hits from the recorder's journal, classifies and stores them in one transaction
+   * (idempotent); answers the notifications it created and how far it read.
+   */
+  async storeJournal(range: JournalRange): Promise<StoredRange> {
+    const { lines, next } = readJournalLines(range.file, range.from, range.to, range.max);
+    return { created: await this.store(lines), count: lines.length, next };
+  }
+
+  private async store(lines: string[]): Promise<StoredNotification[]> {
     const prepared: Prepared[] = [];
     for (const line of lines) {
-      const hit = JSON.parse(line) as RawHit;
+      const hit = parseHit(line);
+      if (!hit) continue; // not a hit we wrote: nothing to store, and nothing to retry
       const mail = await this.contexts.get(hit.ref);
       if (!mail) continue; // signed by us, but its mail is gone: nothing to attribute it to
       prepared.push({ hit, mail, verdict: this.classify(hit, mail) });
@@ -205,6 +215,14 @@ function eventRow(hit: RawHit, mail: MailContext, c: Classification, inferred = 
     filtered: c.counted ? 0 : 1,
     details: JSON.stringify(details),
   };
+}
+
+function parseHit(line: string): RawHit | undefined {
+  try {
+    return JSON.parse(line) as RawHit;
+  } catch {
+    return undefined;
+  }
 }
 
 const scopeOf = (mail: MailContext): EventScope => ({ accountId: mail.accountId, deliveryId: mail.deliveryId, trackedEmailId: mail.trackedEmailId });

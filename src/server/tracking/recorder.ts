@@ -1,9 +1,12 @@
 // Records opens and clicks off the response path. A hit is appended to this process's journal and
 // answered at once; batches then go to the hit store (on the background thread), one at a time, and
-// leave the journal once stored. A crash loses nothing answered: the next process on this machine
-// replays the journal (event ids are the hit ids, so replays are no-ops).
+// leave the journal once stored. A batch is a range of the journal, which the store reads itself: this
+// thread keeps offsets, not hits, so its memory does not grow with what waits (docs/product.md §13,
+// bounded memory). A crash loses nothing answered: the next process on this machine replays the
+// journal (event ids are the hit ids, so replays are no-ops).
+import fs from 'node:fs';
 import type { Logger } from '../logger.js';
-import { Journal, replayOrphans } from '../journal.js';
+import { Journal, orphanJournals } from '../journal.js';
 import type { MailRef } from './tokens.js';
 import type { StoredNotification } from '../store/notifications.js';
 
@@ -35,12 +38,24 @@ export interface InferredOpen {
 
 /** A notification a stored hit created, for the live feeds. */
 
-/** A RawHit as JSON: the journal's line, kept and sent as is (a string is a fraction of the object's size). */
-export type HitLine = string;
+/** Hits to store: up to `max` whole lines of the journal `file` from byte `from` to `to`. */
+export interface JournalRange {
+  file: string;
+  from: number;
+  to: number;
+  max: number;
+}
+
+/** What storing a range did: the notifications it created, and the hits it read, up to byte `next`. */
+export interface StoredRange {
+  created: StoredNotification[];
+  count: number;
+  next: number;
+}
 
 /** Where hits are stored: the HitStore, in this thread or (through messages) on the background thread. */
 export interface HitSink {
-  store(hits: HitLine[]): Promise<StoredNotification[]>;
+  storeJournal(range: JournalRange): Promise<StoredRange>;
   forget(ref: MailRef): void;
   selfViewed(ref: MailRef, at: number): Promise<void>;
   inferOpen(o: InferredOpen): Promise<{ recorded: boolean; created: StoredNotification[] }>;
@@ -53,15 +68,9 @@ export interface RecorderDeps {
   /** Called after a batch is stored with the notifications it created. */
   onNotifications: (items: StoredNotification[]) => void;
   batchMs?: number;
-  /**
-   * Answered hits kept in memory at most (default 1000); past this — a pixel load above what the store
-   * writes — they wait only in the journal on disk and are read back from it in order, so memory does
-   * not grow with the backlog (docs/product.md §13, bounded memory).
-   */
-  maxInMemory?: number;
 }
 
-// Hits per batch sent to the store. A batch's hits, rows and queries stay alive until its transaction
+// Hits per batch stored. A batch's hits, rows and queries stay alive until its transaction
 // commits, longer than the background thread's young generation lasts, so V8 promotes them to old
 // space, which then grows until a late mark-compact: at 500 per batch that thread's old space reached
 // about 48 MB under pixel load, at 100-200 about 15-27 MB, for a little less store throughput (README,
@@ -72,38 +81,38 @@ const MAX_BATCH = 200;
 export const SIGNAL_HEADERS = ['user-agent', 'referer', 'accept', 'accept-language', 'sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-dest', 'sec-fetch-user', 'via', 'from', 'purpose', 'sec-purpose', 'x-purpose', 'x-moz'];
 
 export class HitRecorder {
-  private pending: HitLine[] = [];
-  /** Hits only in the journal, from byte `spillFrom` on (undefined: none). */
-  private spilled = 0;
-  private spillFrom: number | undefined;
+  /** Hits answered and not yet stored, from byte `unsentFrom` of the journal on. */
+  private unsent = 0;
+  private unsentFrom = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private journal: Journal<RawHit> | undefined;
 
   constructor(private readonly deps: RecorderDeps) {}
 
-  /** Writes down what dead processes of this machine answered but never stored, then starts. */
+  /** Stores what dead processes of this machine answered but never stored, a batch at a time, then starts. */
   async start(): Promise<void> {
-    const n = await replayOrphans<RawHit>(this.deps.journalDir, 'hits', async (hits) => {
-      const lines = hits.map((h) => JSON.stringify(h));
-      for (let i = 0; i < lines.length; i += MAX_BATCH) this.notify(await this.deps.sink.store(lines.slice(i, i + MAX_BATCH)));
-    });
+    let n = 0;
+    for (const file of orphanJournals(this.deps.journalDir, 'hits')) {
+      const to = fs.statSync(file).size;
+      for (let from = 0; from < to; ) {
+        const stored = await this.deps.sink.storeJournal({ file, from, to, max: MAX_BATCH });
+        if (!stored.count) break; // what is left is a line the crash cut short, never answered
+        this.notify(stored.created);
+        n += stored.count;
+        from = stored.next;
+      }
+      fs.rmSync(file, { force: true });
+    }
     if (n) this.deps.logger.warn({ hits: n }, 'stored tracking hits that a stopped process had answered');
     this.journal = new Journal<RawHit>(this.deps.journalDir, 'hits');
   }
 
   /** Called on the response path: journal it, answer, store it with the next batch. */
   record(hit: RawHit): void {
-    const journal = this.journal!;
-    const at = journal.size;
-    const line = journal.append(hit);
-    if (this.spillFrom === undefined && this.pending.length < (this.deps.maxInMemory ?? 1000)) this.pending.push(line);
-    else {
-      // Behind by more than memory holds: this one waits on disk (after any that wait already).
-      this.spillFrom ??= at;
-      this.spilled++;
-    }
-    if (this.pending.length >= MAX_BATCH) this.schedule(0);
+    this.journal!.append(hit);
+    this.unsent++;
+    if (this.unsent >= MAX_BATCH) this.schedule(0);
     else if (!this.timer) this.schedule(this.deps.batchMs ?? 20);
   }
 
@@ -147,32 +156,27 @@ export class HitRecorder {
     }, ms);
   }
 
-  /** One batch at a time: while the store is busy, answered hits wait here (and in the journal). */
+  /** One batch at a time: while the store is busy, answered hits wait in the journal on disk. */
   private flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
-      while (this.pending.length || this.spilled) {
-        if (this.pending.length < MAX_BATCH && this.spilled) this.readBack();
-        const batch = this.pending.splice(0, MAX_BATCH);
+      const journal = this.journal!;
+      while (this.unsent) {
         try {
-          this.notify(await this.deps.sink.store(batch));
-          this.journal!.settled(batch.length);
+          const stored = await this.deps.sink.storeJournal({ file: journal.file, from: this.unsentFrom, to: journal.size, max: MAX_BATCH });
+          if (!stored.count) throw new Error(`no whole hit found in the journal from byte ${this.unsentFrom}`);
+          this.unsentFrom = stored.next;
+          this.unsent -= stored.count;
+          this.notify(stored.created);
+          journal.settled(stored.count);
+          if (journal.size === 0) this.unsentFrom = 0; // everything stored: the journal started again
         } catch (err) {
-          // Kept in the journal and in memory: the next flush tries again.
-          this.deps.logger.error({ err, hits: batch.length }, 'cannot store tracking hits; retrying');
-          this.pending.unshift(...batch);
+          // Still in the journal: the next flush tries again from the same byte.
+          this.deps.logger.error({ err, hits: this.unsent }, 'cannot store tracking hits; retrying');
           this.schedule(1000);
           return;
         }
       }
     });
     return this.flushing;
-  }
-
-  /** Moves the oldest hits waiting on disk into memory, as many as a batch needs. */
-  private readBack() {
-    const { lines, next } = this.journal!.readLines(this.spillFrom!, MAX_BATCH);
-    this.pending.push(...lines);
-    this.spilled -= lines.length;
-    this.spillFrom = this.spilled > 0 ? next : undefined;
   }
 }
