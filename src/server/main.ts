@@ -1,9 +1,9 @@
 // Process entry of the bundle: run the CLI and turn unexpected failures into one clear line.
 import fs from 'node:fs';
-import { keepYoungGenerationSmall } from './young-generation.js';
+import { keepHeapsSmall } from './heap-size.js';
 
 // Before any of the server's code loads, so the CLI is imported below, not above.
-keepYoungGenerationSmall();
+keepHeapsSmall();
 
 // A .env file in the working directory fills in variables the environment does not set.
 if (fs.existsSync('.env')) process.loadEnvFile('.env');

@@ -13,7 +13,7 @@ import { workerOwner } from '../queue/worker.js';
 import type { HitSink, InferredOpen, JournalRange, StoredRange } from '../tracking/recorder.js';
 import type { MailRef } from '../tracking/tokens.js';
 import { RelaySlots } from '../queue/slots.js';
-import { keepYoungGenerationSmall } from '../young-generation.js';
+import { keepHeapsSmall } from '../heap-size.js';
 import type { StoredNotification } from '../store/notifications.js';
 import type { Change } from '../notify/changes.js';
 
@@ -153,8 +153,8 @@ export class BackgroundThread implements Handoff, HitSink {
     this.worker = new Worker(this.entry, { workerData: data, name: 'mailbeacon-background', resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     // The thread's isolate, created on the thread itself, sets the (process-wide) growth factor back
     // to V8's default; 'online' comes after that. Applied any earlier, the main thread's young
-    // generation grew to 2 × 16 MB anyway (young-generation.ts).
-    this.worker.once('online', keepYoungGenerationSmall);
+    // generation grew to 2 × 16 MB anyway (heap-size.ts).
+    this.worker.once('online', keepHeapsSmall);
     return new Promise((resolve, reject) => {
       this.worker.on('message', (m: FromThread) => {
         if (m.type === 'ready') {

@@ -4,7 +4,7 @@ import { sortableId } from '../secrets.js';
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { EmailEventsTable, Schema } from '../db/schema.js';
 import type { CampaignCounters, EmailEvent, EmailEventType } from '../../shared/hubspot.js';
-import { enqueueEmailEvents } from './webhooks.js';
+import { enqueueEmailEvents, hasWebhooks } from './webhooks.js';
 import { inFixedRuns } from './fixed-runs.js';
 
 export interface NewEvent {
@@ -137,9 +137,12 @@ export async function insertTrackingEvents(db: Kysely<Schema>, rows: TrackingEve
   return inserted.map((r) => r.id);
 }
 
-/** Queues the webhooks of these (just stored) events as they stand now, verdict corrections included. */
-export async function enqueueWebhooksOfEvents(db: Kysely<Schema>, ids: string[]): Promise<void> {
-  if (!ids.length) return;
+/**
+ * Queues the webhooks of these (just stored) events of these accounts as they stand now, verdict
+ * corrections included. Accounts without a webhook cost one small query, not a read of every event.
+ */
+export async function enqueueWebhooksOfEvents(db: Kysely<Schema>, ids: string[], accountIds: string[]): Promise<void> {
+  if (!ids.length || !(await hasWebhooks(db, accountIds))) return;
   const rows = await db
     .selectFrom('email_events')
     .select(['id', 'account_id', 'type', 'recipient', 'campaign_id', 'delivery_id', 'tracked_email_id', 'created', 'filtered', 'details'])

@@ -113,6 +113,12 @@ const newDeliveryId = () => `msg_${sortableId()}`;
 
 type Subscriber = Pick<EndpointRow, 'id' | 'account_id' | 'events' | 'include_filtered'>;
 
+/** Whether any of these accounts has an enabled webhook endpoint. */
+export async function hasWebhooks(db: Kysely<Schema>, accountIds: string[]): Promise<boolean> {
+  if (!accountIds.length) return false;
+  return !!(await db.selectFrom('webhook_endpoints').select('id').where('account_id', 'in', accountIds).where('enabled', '=', 1).executeTakeFirst());
+}
+
 async function subscribers(db: Kysely<Schema>, accountIds: string[]): Promise<Subscriber[]> {
   if (!accountIds.length) return [];
   return db.selectFrom('webhook_endpoints').select(['id', 'account_id', 'events', 'include_filtered']).where('account_id', 'in', accountIds).where('enabled', '=', 1).execute();

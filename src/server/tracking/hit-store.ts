@@ -103,7 +103,7 @@ export class HitStore implements HitSink {
       const corrected = await this.correctBursts(trx, prepared);
       // Webhooks and the reps' Slack/Teams posts commit with the hits, after this batch's corrections
       // (a replayed hit, already stored, queues nothing again).
-      await enqueueWebhooksOfEvents(trx, inserted);
+      await enqueueWebhooksOfEvents(trx, inserted, [...new Set(prepared.map((p) => p.mail.accountId))]);
       const notified = await this.notify(trx, prepared.filter((p) => p.verdict.counted && !corrected.has(p.hit.id)));
       const accountOf = new Map(prepared.map((p) => [p.mail.ownerUserId, p.mail.accountId]));
       await enqueueChannelPosts(trx, notified, (userId) => accountOf.get(userId)!);
