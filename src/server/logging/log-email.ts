@@ -74,7 +74,8 @@ export async function logEmails(deps: LoggingDeps, author: Author, items: EmailT
   if (!fresh.some(Boolean)) return fresh.map(() => undefined);
   const [user, account] = await Promise.all([getUserSettings(db, author.accountId, author.userId), getAccountSettings(db, author.accountId)]);
   const neverLog = [...user.neverLog, ...account.neverLog];
-  const everyone = fresh.flatMap((i) => (i ? [i.email.from, ...i.email.to, ...i.email.cc, ...i.email.bcc] : []));
+  // Each address once: a batch from one mailbox names the user, and the same few recipients, hundreds of times.
+  const everyone = [...new Set(fresh.flatMap((i) => (i ? [i.email.from, ...i.email.to, ...i.email.cc, ...i.email.bcc] : [])))];
   const gone = deps.erased ? await deps.erased.among(db, author.accountId, everyone) : new Map();
   const planned = fresh.map((i) => {
     if (!i) return undefined;
