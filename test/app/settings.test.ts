@@ -262,7 +262,32 @@ describe('Settings and erasure in the web app', { timeout: 120_000 }, () => {
 
     await page.getByRole('button', { name: 'Delete permanently' }).click();
     await dialog.getByLabel('Type bob.stone@acme.test to confirm').fill('Bob.Stone@acme.test');
+    // The confirming button reads on one line (it once broke in two at 1280 px): its text's line boxes share one top.
+    const lines = await confirm.evaluate((b) => {
+      const range = document.createRange();
+      range.selectNodeContents(b);
+      return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+    });
+    expect(lines).toBe(1);
     await shot(page, 'settings', 'contact-erase-dialog');
+
+    // At 360 px in dark the dialog fits the screen and the confirming button still reads on one line.
+    const narrow = await openApp(browser, server, admin, `/app/contacts/${id}`, { width: 360, dark: true });
+    await narrow.page.getByRole('button', { name: 'Delete permanently' }).click();
+    const small = narrow.page.getByRole('dialog');
+    await small.getByLabel('Type bob.stone@acme.test to confirm').fill('bob.stone@acme.test');
+    const fits = await small.evaluate((d) => d.scrollWidth <= d.clientWidth && d.getBoundingClientRect().right <= window.innerWidth);
+    expect(fits).toBe(true);
+    expect(
+      await small.getByRole('button', { name: 'Delete permanently' }).evaluate((b) => {
+        const range = document.createRange();
+        range.selectNodeContents(b);
+        return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+      }),
+    ).toBe(1);
+    await shot(narrow.page, 'settings', 'contact-erase-dialog-360-dark');
+    await narrow.ctx.close();
+
     await dialog.getByRole('button', { name: 'Delete permanently' }).click();
     await page.waitForURL(/\/app\/contacts$/);
     await page.getByText('bob.stone@acme.test was erased', { exact: false }).waitFor();

@@ -12,11 +12,15 @@ import { Outcome } from './page.js';
 
 const useStyles = makeStyles({
   danger: {
+    // Fluent caps a button's width, and in the dialog's actions "Delete permanently" broke onto two lines.
+    whiteSpace: 'nowrap',
+    maxWidth: 'none',
     backgroundColor: tokens.colorStatusDangerBackground3,
     color: tokens.colorNeutralForegroundOnBrand,
     ':hover': { backgroundColor: tokens.colorStatusDangerBackground3Hover, color: tokens.colorNeutralForegroundOnBrand },
     ':hover:active': { backgroundColor: tokens.colorStatusDangerBackground3Pressed, color: tokens.colorNeutralForegroundOnBrand },
   },
+  oneLine: { whiteSpace: 'nowrap', maxWidth: 'none' },
 });
 
 export function EraseContact({ contact }: { contact: Contact }) {
@@ -72,7 +76,7 @@ export function EraseContact({ contact }: { contact: Contact }) {
                 <Button appearance="secondary" disabled={busy} onClick={() => setOpen(false)}>
                   Cancel
                 </Button>
-                <Button type="submit" className={matches && !busy ? s.danger : undefined} disabled={!matches || busy}>
+                <Button type="submit" className={matches && !busy ? s.danger : s.oneLine} disabled={!matches || busy}>
                   {busy ? 'Erasing…' : 'Delete permanently'}
                 </Button>
               </DialogActions>
