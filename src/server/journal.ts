@@ -32,6 +32,11 @@ export class Journal<T> {
     this.pending++;
   }
 
+  /** Entries appended and not yet settled. */
+  get unsettled(): number {
+    return this.pending;
+  }
+
   /** `count` appended entries are now in the database; an empty journal is truncated. */
   settled(count = 1): void {
     this.pending = Math.max(0, this.pending - count);
@@ -48,14 +53,14 @@ export class Journal<T> {
   }
 }
 
+let readBuffer: Buffer | undefined;
+
 /**
  * Up to `max` whole lines of a journal from byte `offset` to `end`, and the offset after them. Appends
  * are whole lines written synchronously, so what lies before the size the writer reported is complete;
  * a line a crash cut short (no newline) is left out. Read by whichever thread acts on the entries, so
  * the writer keeps only offsets, never the entries themselves.
  */
-let readBuffer: Buffer | undefined;
-
 export function readJournalLines(file: string, offset: number, end: number, max: number): { lines: string[]; next: number } {
   const lines: string[] = [];
   let next = offset;

@@ -2,7 +2,7 @@
 // address, which the person types to confirm; then HubSpot's GDPR delete, and back to the contact list
 // with a message. Admins only, as the server enforces; members are told to ask one.
 import { useState } from 'react';
-import { Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Field, Input, Text, makeStyles, tokens } from '@fluentui/react-components';
+import { Button, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface, DialogTitle, Field, Input, Text, makeStyles, mergeClasses, tokens } from '@fluentui/react-components';
 import { DeleteRegular } from '@fluentui/react-icons';
 import type { Contact } from '../../shared/api.js';
 import { useAppApi } from '../api.js';
@@ -12,14 +12,12 @@ import { Outcome } from './page.js';
 
 const useStyles = makeStyles({
   danger: {
-    // Fluent caps a button's width, and in the dialog's actions "Delete permanently" broke onto two lines.
-    whiteSpace: 'nowrap',
-    maxWidth: 'none',
     backgroundColor: tokens.colorStatusDangerBackground3,
     color: tokens.colorNeutralForegroundOnBrand,
     ':hover': { backgroundColor: tokens.colorStatusDangerBackground3Hover, color: tokens.colorNeutralForegroundOnBrand },
     ':hover:active': { backgroundColor: tokens.colorStatusDangerBackground3Pressed, color: tokens.colorNeutralForegroundOnBrand },
   },
+  // Fluent caps a button's width, and in the dialog's actions "Delete permanently" broke onto two lines.
   oneLine: { whiteSpace: 'nowrap', maxWidth: 'none' },
 });
 
@@ -76,7 +74,7 @@ export function EraseContact({ contact }: { contact: Contact }) {
                 <Button appearance="secondary" disabled={busy} onClick={() => setOpen(false)}>
                   Cancel
                 </Button>
-                <Button type="submit" className={matches && !busy ? s.danger : s.oneLine} disabled={!matches || busy}>
+                <Button type="submit" className={mergeClasses(s.oneLine, matches && !busy && s.danger)} disabled={!matches || busy}>
                   {busy ? 'Erasing…' : 'Delete permanently'}
                 </Button>
               </DialogActions>

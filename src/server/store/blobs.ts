@@ -3,6 +3,7 @@
 import fs from 'node:fs/promises';
 import type { Kysely } from 'kysely';
 import type { Schema } from '../db/schema.js';
+import { inFixedRuns } from './fixed-runs.js';
 
 export const CHUNK_BYTES = 1024 * 1024;
 
@@ -15,28 +16,27 @@ export interface StagedContent {
   size: number;
 }
 
-/** Rows per INSERT (within any database's limit on bound parameters), and the chunk bytes one INSERT carries. */
+/** Chunk rows per INSERT (within any database's limit on bound parameters), and the bytes one INSERT carries. */
 const ROWS_PER_INSERT = 200;
 const BYTES_PER_INSERT = 8 * CHUNK_BYTES;
 
 /**
- * Stores each content the account does not have yet: one INSERT names a whole batch's blobs (a
- * mailbox backfill stores hundreds at a time), then the new ones' chunks go in. Answers the sha256s
+ * Stores each content the account does not have yet: a batch's blobs go in together, in statements of
+ * fixed sizes (a mailbox backfill stores hundreds at a time), then the new ones' chunks. Answers the sha256s
  * that were new. Run it in a transaction.
  */
 export async function storeBlobs(trx: Kysely<Schema>, accountId: string, contents: StagedContent[]): Promise<Set<string>> {
   const unique = [...new Map(contents.map((c) => [c.sha256, c])).values()];
-  const fresh = new Set<string>();
   const now = Date.now();
-  for (let i = 0; i < unique.length; i += ROWS_PER_INSERT) {
-    const rows = await trx
+  const inserted = await inFixedRuns(unique, (run) =>
+    trx
       .insertInto('blobs')
-      .values(unique.slice(i, i + ROWS_PER_INSERT).map((c) => ({ account_id: accountId, sha256: c.sha256, size: c.size, created_at: now })))
+      .values(run.map((c) => ({ account_id: accountId, sha256: c.sha256, size: c.size, created_at: now })))
       .onConflict((oc) => oc.columns(['account_id', 'sha256']).doNothing())
       .returning('sha256')
-      .execute();
-    for (const r of rows) fresh.add(r.sha256);
-  }
+      .execute(),
+  );
+  const fresh = new Set(inserted.map((r) => r.sha256));
   let held: Array<{ account_id: string; sha256: string; seq: number; data: Buffer }> = [];
   let heldBytes = 0;
   const flush = async () => {

@@ -115,8 +115,7 @@ type Subscriber = Pick<EndpointRow, 'id' | 'account_id' | 'events' | 'include_fi
 
 /** Whether any of these accounts has an enabled webhook endpoint. */
 export async function hasWebhooks(db: Kysely<Schema>, accountIds: string[]): Promise<boolean> {
-  if (!accountIds.length) return false;
-  return !!(await db.selectFrom('webhook_endpoints').select('id').where('account_id', 'in', accountIds).where('enabled', '=', 1).executeTakeFirst());
+  return (await subscribers(db, accountIds)).length > 0;
 }
 
 async function subscribers(db: Kysely<Schema>, accountIds: string[]): Promise<Subscriber[]> {

@@ -81,8 +81,7 @@ const MAX_BATCH = 200;
 export const SIGNAL_HEADERS = ['user-agent', 'referer', 'accept', 'accept-language', 'sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-dest', 'sec-fetch-user', 'via', 'from', 'purpose', 'sec-purpose', 'x-purpose', 'x-moz'];
 
 export class HitRecorder {
-  /** Hits answered and not yet stored, from byte `unsentFrom` of the journal on. */
-  private unsent = 0;
+  /** Where the journal's hits not yet stored begin (they are its unsettled entries: each batch settles once stored). */
   private unsentFrom = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -111,8 +110,7 @@ export class HitRecorder {
   /** Called on the response path: journal it, answer, store it with the next batch. */
   record(hit: RawHit): void {
     this.journal!.append(hit);
-    this.unsent++;
-    if (this.unsent >= MAX_BATCH) this.schedule(0);
+    if (this.journal!.unsettled >= MAX_BATCH) this.schedule(0);
     else if (!this.timer) this.schedule(this.deps.batchMs ?? 20);
   }
 
@@ -160,18 +158,17 @@ export class HitRecorder {
   private flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
       const journal = this.journal!;
-      while (this.unsent) {
+      while (journal.unsettled) {
         try {
           const stored = await this.deps.sink.storeJournal({ file: journal.file, from: this.unsentFrom, to: journal.size, max: MAX_BATCH });
           if (!stored.count) throw new Error(`no whole hit found in the journal from byte ${this.unsentFrom}`);
           this.unsentFrom = stored.next;
-          this.unsent -= stored.count;
           this.notify(stored.created);
           journal.settled(stored.count);
           if (journal.size === 0) this.unsentFrom = 0; // everything stored: the journal started again
         } catch (err) {
           // Still in the journal: the next flush tries again from the same byte.
-          this.deps.logger.error({ err, hits: this.unsent }, 'cannot store tracking hits; retrying');
+          this.deps.logger.error({ err, hits: journal.unsettled }, 'cannot store tracking hits; retrying');
           this.schedule(1000);
           return;
         }
