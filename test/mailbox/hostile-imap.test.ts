@@ -56,6 +56,10 @@ function serve(socket: tls.TLSSocket, mode: Mode, fuzz: string) {
           w(fuzz + '\r\n');
           w(`${tag} OK [READ-ONLY] done\r\n`);
         } else w(`* 1 EXISTS\r\n* OK [UIDVALIDITY 7]\r\n* OK [UIDNEXT 2]\r\n${tag} OK [READ-ONLY] done\r\n`);
+      } else if (cmd === 'UID' && sub === 'SEARCH' && / LARGER (\d+)/i.test(line)) {
+        // The honest server is an old one without SEARCH LARGER: the sizes then come from FETCH.
+        if (mode === 'honest') w(`${tag} BAD unknown search key\r\n`);
+        else w(`* SEARCH${Buffer.byteLength(GOOD) > Number(/ LARGER (\d+)/i.exec(line)![1]) ? ' 1' : ''}\r\n${tag} OK done\r\n`);
       } else if (cmd === 'UID' && sub === 'SEARCH') {
         if (mode === 'bad-search') w(`* SEARCH 1 ${fuzz.replace(/\r?\n/g, ' ')} -3 0 4294967296\r\n${tag} OK done\r\n`);
         else w(`* SEARCH 1\r\n${tag} OK done\r\n`);

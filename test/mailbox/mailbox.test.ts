@@ -108,6 +108,25 @@ describe.each(BACKENDS)('Connected mailbox on %s', (backend) => {
     expect(timeline.results.some((e) => e.type === 'LOGGED_EMAIL' && e.subject === 'Pricing for Acme — Q3 ✓')).toBe(true);
   });
 
+  it('logs messages of every size class, the biggest streamed, each attachment whole', async () => {
+    // Attachments of 3 KB, 120 KB, 600 KB and 2.5 MB: a batch of 200, one of 32, one of 8, and streamed alone (session.ts, SIZE_CLASSES).
+    const sent = [3_000, 120_000, 600_000, 2_500_000].map((n, i) => {
+      const bytes = Buffer.alloc(n, i + 1);
+      bytes.write(`%PDF-${i} ✓`, 0);
+      return { imid: `<size-class-${i}-${backend}@mycorp.test>`, bytes };
+    });
+    for (const [i, m] of sent.entries()) {
+      await dovecot.append(ANN, 'Sent', rawMessage({ from: ANN, to: ['carol@acme.test'], subject: `Size class ${i}`, messageId: m.imid, attachment: { name: `file-${i}.bin`, type: 'application/octet-stream', bytes: m.bytes } }));
+    }
+    for (const m of sent) {
+      const found = await until(() => logged(m.imid), 15_000, `${m.imid} logged`);
+      expect(found.attachments).toHaveLength(1);
+      expect(found.attachments[0].size).toBe(m.bytes.length);
+      const bytes = Buffer.from(await (await server.api(`/api/v1/attachments/${found.attachments[0].id}`, { token })).arrayBuffer());
+      expect(bytes.equals(m.bytes)).toBe(true);
+    }
+  });
+
   it('never logs twice what the add-in logged first (by X-Mailbeacon-Id, or by Message-ID)', async () => {
     const trackingId = `trk-addin-${backend}-0001`;
     const first = emailInput({ to: ['carol@acme.test'], trackingId, internetMessageId: `<outlook-${backend}@mycorp.test>` });

@@ -45,11 +45,18 @@ const BATCH = 200;
 const BATCH_BYTES = 8 * 1024 * 1024;
 /** Bigger messages are streamed one by one rather than fetched with their neighbours. */
 const STREAM_OVER = 1024 * 1024;
+/**
+ * Size classes asked with SEARCH LARGER: a message counts as big as the top of its class (a batch of
+ * the smallest is BATCH of them in BATCH_BYTES); one over STREAM_OVER is streamed alone, and one over
+ * MAX_MESSAGE_BYTES skipped.
+ */
+export const SIZE_CLASSES = [Math.floor(BATCH_BYTES / BATCH), 256 * 1024, STREAM_OVER, MAX_MESSAGE_BYTES];
+
 /** Messages of one batch parsed at the same time (parsing waits on attachment files too). */
 const PARALLEL = 8;
 
 /** A batch of Sent: the UIDs to fetch, and the last UID it accounts for (oversized ones are skipped). */
-interface Batch {
+export interface Batch {
   uids: number[];
   last: number;
   /** One message over STREAM_OVER, streamed. */
@@ -88,6 +95,38 @@ function uidSet(uids: number[]): string {
     i = j;
   }
   return parts.join(',');
+}
+
+/**
+ * Sent's UIDs (ascending) in batches, by the most each message may hold (`bounds`, a size or the top
+ * of its size class; missing counts as 0): up to BATCH messages and BATCH_BYTES in one fetch, one
+ * over STREAM_OVER streamed alone, one over MAX_MESSAGE_BYTES skipped (the batch after it still moves
+ * the folder's last UID past it).
+ */
+export function planBatches(uids: number[], bounds: Map<number, number>): { batches: Batch[]; skipped: number[] } {
+  const batches: Batch[] = [];
+  const skipped: number[] = [];
+  let open: Batch | undefined;
+  let bytes = 0;
+  for (const uid of uids) {
+    const size = bounds.get(uid) ?? 0;
+    if (size > MAX_MESSAGE_BYTES) {
+      skipped.push(uid);
+      batches.push((open = { uids: [], last: uid, big: false }));
+      bytes = 0;
+    } else if (size > STREAM_OVER) {
+      batches.push({ uids: [uid], last: uid, big: true });
+      open = undefined;
+    } else if (open && !open.big && open.uids.length < BATCH && bytes + size <= BATCH_BYTES) {
+      open.uids.push(uid);
+      open.last = uid;
+      bytes += size;
+    } else {
+      batches.push((open = { uids: [uid], last: uid, big: false }));
+      bytes = size;
+    }
+  }
+  return { batches, skipped };
 }
 
 const trackingIdOf = (id: string) => /^<([^@<>]+)@mailbeacon>$/.exec(id)?.[1];
@@ -271,32 +310,44 @@ export class SyncSession {
     }
   }
 
-  /** Groups the UIDs by their sizes (one command per 1,000 messages) into batches. */
+  /**
+   * Groups the UIDs into batches by how big their messages may be. The sizes come from SEARCH LARGER
+   * (RFC 3501 §6.4.4), one search per size class, each asked only of the messages over the class
+   * below: most mail is small, so one short answer usually does instead of a size line for every
+   * message. A server that refuses such a search is asked every message's size instead.
+   */
   private async plan(client: ImapFlow, uids: number[]): Promise<Batch[]> {
-    const batches: Batch[] = [];
-    let open: Batch | undefined;
-    let bytes = 0;
+    const bounds = new Map<number, number>();
     for (let i = 0; i < uids.length; i += 1000) {
-      const sizes = await this.watched(client, client.fetchAll(uidSet(uids.slice(i, i + 1000)), { uid: true, size: true }, { uid: true }));
-      for (const { uid, size = 0 } of sizes.sort((a, b) => a.uid - b.uid)) {
-        if (size > MAX_MESSAGE_BYTES) {
-          this.deps.logger.warn({ userId: this.row.user_id, uid, size }, 'sent message too large to log; skipped');
-          batches.push((open = { uids: [], last: uid, big: false }));
-          bytes = 0;
-        } else if (size > STREAM_OVER) {
-          batches.push({ uids: [uid], last: uid, big: true });
-          open = undefined;
-        } else if (open && !open.big && open.uids.length < BATCH && bytes + size <= BATCH_BYTES) {
-          open.uids.push(uid);
-          open.last = uid;
-          bytes += size;
-        } else {
-          batches.push((open = { uids: [uid], last: uid, big: false }));
-          bytes = size;
-        }
-      }
+      const chunk = uids.slice(i, i + 1000);
+      const found = (await this.sizeBounds(client, chunk)) ?? (await this.sizes(client, chunk));
+      for (const [uid, bound] of found) bounds.set(uid, bound);
     }
+    const { batches, skipped } = planBatches(uids, bounds);
+    for (const uid of skipped) this.deps.logger.warn({ userId: this.row.user_id, uid, over: MAX_MESSAGE_BYTES }, 'sent message too large to log; skipped');
     return batches;
+  }
+
+  /** The most each message may hold, by size class (SIZE_CLASSES); undefined when the server refuses SEARCH LARGER. */
+  private async sizeBounds(client: ImapFlow, uids: number[]): Promise<Map<number, number> | undefined> {
+    const bounds = new Map(uids.map((uid) => [uid, SIZE_CLASSES[0]] as [number, number]));
+    let over = uids;
+    for (const [k, floor] of SIZE_CLASSES.entries()) {
+      if (!over.length) break;
+      const found = await this.watched(client, client.search({ uid: uidSet(over), larger: floor }, { uid: true }));
+      if (!Array.isArray(found)) return undefined;
+      // Only the UIDs asked about count: a server's answer names no others.
+      const asked = new Set(over);
+      over = [...new Set(found)].filter((uid) => asked.has(uid)).sort((a, b) => a - b);
+      for (const uid of over) bounds.set(uid, SIZE_CLASSES[k + 1] ?? MAX_MESSAGE_BYTES + 1);
+    }
+    return bounds;
+  }
+
+  /** Every message's size (RFC822.SIZE), for servers without SEARCH LARGER. */
+  private async sizes(client: ImapFlow, uids: number[]): Promise<Map<number, number>> {
+    const found = await this.watched(client, client.fetchAll(uidSet(uids), { uid: true, size: true }, { uid: true }));
+    return new Map(found.map(({ uid, size = 0 }) => [uid, size] as [number, number]));
   }
 
   private async fetchBatch(client: ImapFlow, batch: Batch): Promise<Source[]> {
