@@ -15,9 +15,11 @@ import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
 import { rawMessage } from '../helpers/dovecot.js';
 
-type Mode = 'garbage' | 'huge-literal' | 'cut-mid-fetch' | 'bad-select' | 'bad-search' | 'binary' | 'honest';
+type Mode = 'garbage' | 'huge-literal' | 'cut-mid-fetch' | 'bad-select' | 'bad-search' | 'binary' | 'honest' | 'lying-larger';
 
 const GOOD = rawMessage({ from: 'ann@mycorp.test', to: ['bob@acme.test'], subject: 'Survived', messageId: '<survived@mycorp.test>' });
+/** What the server that answers every SEARCH LARGER with "all of them" holds (for the user liar@…). */
+const SMALL_ONE = rawMessage({ from: 'liar@mycorp.test', to: ['bob@acme.test'], subject: 'Not that big', messageId: '<not-that-big@mycorp.test>' });
 
 const garbage = fc.sample(
   fc.oneof(
@@ -28,8 +30,10 @@ const garbage = fc.sample(
   { seed: 15, numRuns: 6 },
 );
 
-/** Answers one connection by `mode`; commands it does not know get a plain OK. */
-function serve(socket: tls.TLSSocket, mode: Mode, fuzz: string) {
+/** Answers one connection by `mode` (a login as liar@… makes it lying-larger); commands it does not know get a plain OK. */
+function serve(socket: tls.TLSSocket, given: Mode, fuzz: string) {
+  let mode = given;
+  let good = GOOD;
   socket.on('error', () => {});
   socket.write('* OK [CAPABILITY IMAP4rev1 IDLE UIDPLUS] hostile ready\r\n');
   let buf = '';
@@ -45,7 +49,11 @@ function serve(socket: tls.TLSSocket, mode: Mode, fuzz: string) {
       const w = (s: string) => socket.writable && socket.write(s);
       if (line === 'DONE') continue;
       if (cmd === 'CAPABILITY') w(`* CAPABILITY IMAP4rev1 IDLE UIDPLUS\r\n${tag} OK done\r\n`);
-      else if (cmd === 'LOGIN') w(`${tag} OK [CAPABILITY IMAP4rev1 IDLE UIDPLUS] logged in\r\n`);
+      else if (cmd === 'LOGIN' && /liar@/.test(line)) {
+        mode = 'lying-larger';
+        good = SMALL_ONE;
+        w(`${tag} OK [CAPABILITY IMAP4rev1 IDLE UIDPLUS] logged in\r\n`);
+      } else if (cmd === 'LOGIN') w(`${tag} OK [CAPABILITY IMAP4rev1 IDLE UIDPLUS] logged in\r\n`);
       else if (cmd === 'LIST') w(`* LIST (\\HasNoChildren) "/" INBOX\r\n* LIST (\\HasNoChildren \\Sent) "/" Sent\r\n${tag} OK done\r\n`);
       else if (cmd === 'LOGOUT') {
         w(`* BYE\r\n${tag} OK bye\r\n`);
@@ -59,7 +67,8 @@ function serve(socket: tls.TLSSocket, mode: Mode, fuzz: string) {
       } else if (cmd === 'UID' && sub === 'SEARCH' && / LARGER (\d+)/i.test(line)) {
         // The honest server is an old one without SEARCH LARGER: the sizes then come from FETCH.
         if (mode === 'honest') w(`${tag} BAD unknown search key\r\n`);
-        else w(`* SEARCH${Buffer.byteLength(GOOD) > Number(/ LARGER (\d+)/i.exec(line)![1]) ? ' 1' : ''}\r\n${tag} OK done\r\n`);
+        else if (mode === 'lying-larger') w(`* SEARCH 1\r\n${tag} OK done\r\n`);
+        else w(`* SEARCH${Buffer.byteLength(good) > Number(/ LARGER (\d+)/i.exec(line)![1]) ? ' 1' : ''}\r\n${tag} OK done\r\n`);
       } else if (cmd === 'UID' && sub === 'SEARCH') {
         if (mode === 'bad-search') w(`* SEARCH 1 ${fuzz.replace(/\r?\n/g, ' ')} -3 0 4294967296\r\n${tag} OK done\r\n`);
         else w(`* SEARCH 1\r\n${tag} OK done\r\n`);
@@ -71,8 +80,8 @@ function serve(socket: tls.TLSSocket, mode: Mode, fuzz: string) {
           socket.destroy();
         } else if (mode === 'binary') w(`* 1 FETCH (UID 1 RFC822.SIZE 20 BODY[] {20}\r\n\u0000\u0000\u00ff\u00fe${'\u0000'.repeat(16)})\r\n${tag} OK done\r\n`);
         else if (mode === 'garbage') w(`${fuzz}\r\n${tag} OK done\r\n`);
-        else if (wantsBody) w(`* 1 FETCH (UID 1 BODY[] {${Buffer.byteLength(GOOD)}}\r\n${GOOD})\r\n${tag} OK done\r\n`);
-        else w(`* 1 FETCH (UID 1 RFC822.SIZE ${Buffer.byteLength(GOOD)})\r\n${tag} OK done\r\n`);
+        else if (wantsBody) w(`* 1 FETCH (UID 1 BODY[] {${Buffer.byteLength(good)}}\r\n${good})\r\n${tag} OK done\r\n`);
+        else w(`* 1 FETCH (UID 1 RFC822.SIZE ${Buffer.byteLength(good)})\r\n${tag} OK done\r\n`);
       } else if (cmd === 'IDLE') w('+ idling\r\n');
       else if (tag) w(`${tag} OK done\r\n`);
     }
@@ -141,4 +150,19 @@ describe('A hostile IMAP server', () => {
     expect(found).toBe(true);
     expect(server.logs().some((l) => /uncaught|unhandled/i.test(String(l.msg)))).toBe(false);
   }, 90_000);
+
+  it('skips a message as too large only on its own RFC822.SIZE, not because SEARCH LARGER said so', async () => {
+    const liar = (await server.addUser('liar@mycorp.test')).accessToken;
+    const port = (fake.address() as { port: number }).port;
+    const r = await server.api('/api/v1/mailbox', { method: 'PUT', token: liar, json: { host: '127.0.0.1', port, security: 'tls', username: 'liar@mycorp.test', password: 'x' } });
+    expect(r.status).toBe(200);
+    const deadline = Date.now() + 15_000;
+    let results: unknown[] = [];
+    while (!results.length && Date.now() < deadline) {
+      results = ((await (await server.api('/api/v1/logged-emails?internetMessageId=%3Cnot-that-big%40mycorp.test%3E', { token: liar })).json()) as { results: unknown[] }).results;
+      if (!results.length) await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(results).toHaveLength(1);
+    expect(server.logs().some((l) => /too large to log/.test(String(l.msg)))).toBe(false);
+  }, 30_000);
 });
