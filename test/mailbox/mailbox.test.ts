@@ -127,6 +127,48 @@ describe.each(BACKENDS)('Connected mailbox on %s', (backend) => {
     }
   });
 
+  it('backfills a Sent of mixed sizes with gaps (expunged messages): each remaining one once, attachments whole', async () => {
+    const DAN = 'dan@mycorp.test';
+    dovecot.addUser(DAN, 'dan-password');
+    const danToken = (await server.addUser(DAN)).accessToken;
+    // Seeded sizes: mostly small, some in each bigger class, a few streamed (over 1 MB encoded).
+    let seed = 15;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const sizeOf = (r: number) => (r < 0.7 ? 1_000 + Math.floor(next() * 29_000) : r < 0.88 ? 50_000 + Math.floor(next() * 150_000) : r < 0.97 ? 300_000 + Math.floor(next() * 400_000) : 900_000 + Math.floor(next() * 400_000));
+    const client = await dovecot.client(DAN);
+    const kept = new Map<string, number>();
+    const gone: string[] = [];
+    try {
+      for (let i = 0; i < 150; i++) {
+        const size = sizeOf(next());
+        const imid = `<mixed-${i}-${backend}@mycorp.test>`;
+        const r = await client.append('Sent', rawMessage({ from: DAN, to: [`buyer${i % 7}@acme.test`], subject: `Mixed ${i} ✓`, messageId: imid, attachment: { name: `a${i}.bin`, type: 'application/octet-stream', bytes: Buffer.alloc(size, i % 251) } }));
+        if (i % 7 === 3) {
+          await client.mailboxOpen('Sent');
+          await client.messageDelete(String(r && typeof r === 'object' ? r.uid : 0), { uid: true });
+          gone.push(imid);
+        } else kept.set(imid, size);
+      }
+    } finally {
+      await client.logout();
+    }
+    const r = await server.api('/api/v1/mailbox', { method: 'PUT', token: danToken, json: { host: '127.0.0.1', port: dovecot.tlsPort, security: 'tls', username: DAN, password: 'dan-password' } });
+    expect(r.status).toBe(200);
+    const ids = [...kept.keys(), ...gone];
+    const count = async () => Number((await database.db.selectFrom('logged_emails').select((eb) => eb.fn.countAll<number>().as('n')).where('internet_message_id', 'in', ids).executeTakeFirstOrThrow()).n);
+    await until(async () => (await count()) >= kept.size, 30_000, `${kept.size} mixed messages logged`);
+    const rows = await database.db
+      .selectFrom('logged_emails as e')
+      .innerJoin('attachments as a', 'a.logged_email_id', 'e.id')
+      .select(['e.internet_message_id as imid', 'a.size as size'])
+      .where('e.internet_message_id', 'in', ids)
+      .execute();
+    expect(rows).toHaveLength(kept.size);
+    for (const row of rows) expect(Number(row.size)).toBe(kept.get(row.imid));
+    expect(await count()).toBe(kept.size);
+    expect((await server.api('/api/v1/mailbox', { method: 'DELETE', token: danToken })).status).toBe(204);
+  }, 60_000);
+
   it('never logs twice what the add-in logged first (by X-Mailbeacon-Id, or by Message-ID)', async () => {
     const trackingId = `trk-addin-${backend}-0001`;
     const first = emailInput({ to: ['carol@acme.test'], trackingId, internetMessageId: `<outlook-${backend}@mycorp.test>` });
