@@ -348,7 +348,7 @@ export class SyncSession {
     return bounds;
   }
 
-  /** Every message's size (RFC822.SIZE), for servers without SEARCH LARGER. */
+  /** Each message's own size (RFC822.SIZE): for servers without SEARCH LARGER, and before one is skipped as too large. */
   private async sizes(client: ImapFlow, uids: number[]): Promise<Map<number, number>> {
     const found = await this.watched(client, client.fetchAll(uidSet(uids), { uid: true, size: true }, { uid: true }));
     return new Map(found.map(({ uid, size = 0 }) => [uid, size] as [number, number]));
