@@ -108,67 +108,6 @@ describe.each(BACKENDS)('Connected mailbox on %s', (backend) => {
     expect(timeline.results.some((e) => e.type === 'LOGGED_EMAIL' && e.subject === 'Pricing for Acme — Q3 ✓')).toBe(true);
   });
 
-  it('logs messages of every size class, the biggest streamed, each attachment whole', async () => {
-    // Attachments of 3 KB, 120 KB, 600 KB and 2.5 MB: a batch of 200, one of 32, one of 8, and streamed alone (session.ts, SIZE_CLASSES).
-    const sent = [3_000, 120_000, 600_000, 2_500_000].map((n, i) => {
-      const bytes = Buffer.alloc(n, i + 1);
-      bytes.write(`%PDF-${i} ✓`, 0);
-      return { imid: `<size-class-${i}-${backend}@mycorp.test>`, bytes };
-    });
-    for (const [i, m] of sent.entries()) {
-      await dovecot.append(ANN, 'Sent', rawMessage({ from: ANN, to: ['carol@acme.test'], subject: `Size class ${i}`, messageId: m.imid, attachment: { name: `file-${i}.bin`, type: 'application/octet-stream', bytes: m.bytes } }));
-    }
-    for (const m of sent) {
-      const found = await until(() => logged(m.imid), 15_000, `${m.imid} logged`);
-      expect(found.attachments).toHaveLength(1);
-      expect(found.attachments[0].size).toBe(m.bytes.length);
-      const bytes = Buffer.from(await (await server.api(`/api/v1/attachments/${found.attachments[0].id}`, { token })).arrayBuffer());
-      expect(bytes.equals(m.bytes)).toBe(true);
-    }
-  });
-
-  it('backfills a Sent of mixed sizes with gaps (expunged messages): each remaining one once, attachments whole', async () => {
-    const DAN = 'dan@mycorp.test';
-    dovecot.addUser(DAN, 'dan-password');
-    const danToken = (await server.addUser(DAN)).accessToken;
-    // Seeded sizes: mostly small, some in each bigger class, a few streamed (over 1 MB encoded).
-    let seed = 15;
-    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    const sizeOf = (r: number) => (r < 0.7 ? 1_000 + Math.floor(next() * 29_000) : r < 0.88 ? 50_000 + Math.floor(next() * 150_000) : r < 0.97 ? 300_000 + Math.floor(next() * 400_000) : 900_000 + Math.floor(next() * 400_000));
-    const client = await dovecot.client(DAN);
-    const kept = new Map<string, number>();
-    const gone: string[] = [];
-    try {
-      for (let i = 0; i < 150; i++) {
-        const size = sizeOf(next());
-        const imid = `<mixed-${i}-${backend}@mycorp.test>`;
-        const r = await client.append('Sent', rawMessage({ from: DAN, to: [`buyer${i % 7}@acme.test`], subject: `Mixed ${i} ✓`, messageId: imid, attachment: { name: `a${i}.bin`, type: 'application/octet-stream', bytes: Buffer.alloc(size, i % 251) } }));
-        if (i % 7 === 3) {
-          await client.mailboxOpen('Sent');
-          await client.messageDelete(String(r && typeof r === 'object' ? r.uid : 0), { uid: true });
-          gone.push(imid);
-        } else kept.set(imid, size);
-      }
-    } finally {
-      await client.logout();
-    }
-    const r = await server.api('/api/v1/mailbox', { method: 'PUT', token: danToken, json: { host: '127.0.0.1', port: dovecot.tlsPort, security: 'tls', username: DAN, password: 'dan-password' } });
-    expect(r.status).toBe(200);
-    const ids = [...kept.keys(), ...gone];
-    const count = async () => Number((await database.db.selectFrom('logged_emails').select((eb) => eb.fn.countAll<number>().as('n')).where('internet_message_id', 'in', ids).executeTakeFirstOrThrow()).n);
-    await until(async () => (await count()) >= kept.size, 30_000, `${kept.size} mixed messages logged`);
-    const rows = await database.db
-      .selectFrom('logged_emails as e')
-      .innerJoin('attachments as a', 'a.logged_email_id', 'e.id')
-      .select(['e.internet_message_id as imid', 'a.size as size'])
-      .where('e.internet_message_id', 'in', ids)
-      .execute();
-    expect(rows).toHaveLength(kept.size);
-    for (const row of rows) expect(Number(row.size)).toBe(kept.get(row.imid));
-    expect(await count()).toBe(kept.size);
-    expect((await server.api('/api/v1/mailbox', { method: 'DELETE', token: danToken })).status).toBe(204);
-  }, 60_000);
-
   it('never logs twice what the add-in logged first (by X-Mailbeacon-Id, or by Message-ID)', async () => {
     const trackingId = `trk-addin-${backend}-0001`;
     const first = emailInput({ to: ['carol@acme.test'], trackingId, internetMessageId: `<outlook-${backend}@mycorp.test>` });
@@ -303,7 +242,7 @@ describe.each(BACKENDS)('Connected mailbox on %s', (backend) => {
     const reminders = (await notifications()).filter((x) => x.type === 'REMINDER');
     // Only the email nobody answered: the replied one (Renewal) never reminds.
     expect(reminders.map((x) => x.emailId)).toEqual([quiet]);
-  }, 60_000); // two server restarts: on a slow machine 30 s was not always enough (one CI run on PostgreSQL)
+  }, 60_000); // two server restarts: on a slow machine 30 s was not always enough
 
   it('DELETE disconnects and forgets the secret', async () => {
     expect((await server.api('/api/v1/mailbox', { method: 'DELETE', token })).status).toBe(204);
