@@ -46,8 +46,7 @@ function message(dv, i, tag) {
 }
 
 /** Appends COUNT messages tagged `tag` to the user's Sent; answers the bytes appended. */
-async function fillSent(dovecot, user, tag, log) {
-  const dv = await importTs('test/helpers/dovecot.ts');
+async function fillSent(dv, dovecot, user, tag, log) {
   const client = await dovecot.client(user);
   let bytes = 0;
   const tFill = performance.now();
@@ -94,7 +93,7 @@ export async function run({ log }) {
     const logged = (tag) => db.prepare(`select count(*) n from logged_emails where internet_message_id like ?`).get(`<${tag}-%`).n;
 
     // Fill Sent.
-    const bytes = await fillSent(dovecot, USER, 'bulk', log);
+    const bytes = await fillSent(dv, dovecot, USER, 'bulk', log);
     const client = await dovecot.client(USER);
     // The floor: a plain FETCH of every message's source; the median of three, as one run on a
     // shared machine can be off by 3×.
@@ -121,7 +120,7 @@ export async function run({ log }) {
 
     // The same on the server now warm: a second user's mailbox.
     dovecot.addUser(USER2, 'pw');
-    await fillSent(dovecot, USER2, 'warm', log);
+    await fillSent(dv, dovecot, USER2, 'warm', log);
     const second = JSON.parse(execFileSync(process.execPath, [BIN, 'user', 'add', USER2], { env: server.env }).toString());
     const warm = await backfill({ server, dovecot, user: USER2, accessToken: second.accessToken, done: () => logged('warm') >= COUNT });
     log(`warm server: all ${COUNT} logged ${(warm.ms / 1000).toFixed(1)} s after connecting, ${(warm.cpuMs / 1000).toFixed(1)} s of server CPU`);

@@ -7,19 +7,9 @@ import type { Page } from '../../src/shared/api.js';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
 import { rawMessage, startDovecot, type Dovecot } from '../helpers/dovecot.js';
+import { until } from '../helpers/until.js';
 
 const ANN = 'ann@mycorp.test';
-
-/** Waits (up to `ms`) until `probe` answers something truthy. */
-async function until<T>(probe: () => Promise<T | undefined | null | false>, ms = 10_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.each(BACKENDS)('Sent backlog by size on %s', (backend) => {
   let tdb: TestDatabase;

@@ -320,10 +320,11 @@ export class SyncSession {
     const bounds = new Map<number, number>();
     for (let i = 0; i < uids.length; i += 1000) {
       const chunk = uids.slice(i, i + 1000);
-      const found = (await this.sizeBounds(client, chunk)) ?? (await this.sizes(client, chunk));
+      const searched = await this.sizeBounds(client, chunk);
+      const found = searched ?? (await this.sizes(client, chunk));
       // A message is skipped on its own RFC822.SIZE only, never on a search's word (a server that
       // ignored LARGER would otherwise have every message skipped).
-      const skipping = [...found].filter(([, bound]) => bound > MAX_MESSAGE_BYTES).map(([uid]) => uid);
+      const skipping = searched ? [...found].filter(([, bound]) => bound > MAX_MESSAGE_BYTES).map(([uid]) => uid) : [];
       if (skipping.length) for (const [uid, size] of await this.sizes(client, skipping)) found.set(uid, size);
       for (const [uid, bound] of found) bounds.set(uid, bound);
     }
