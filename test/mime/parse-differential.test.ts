@@ -50,6 +50,27 @@ async function both(raw: Buffer) {
 /** Messages the fast parser reads itself. */
 const FAST: Record<string, Buffer> = {
   'single text/plain, utf-8 8bit': crlf('From: Ann <ann@acme.test>', 'To: bob@example.test', 'Subject: Hi', 'Message-ID: <a1@acme.test>', DATE, 'Content-Type: text/plain; charset=utf-8', '', 'Héllo —', 'second line', ''),
+  'a Sent item as a mail server keeps it: Received, DKIM, X-MS-Exchange lines; Cc folded, two To lines, Priority, List-Id': crlf(
+    'Received: from mail.acme.test (10.0.0.1) by mx.acme.test; Fri, 4 Dec 2026 10:00:00 +0000',
+    'DKIM-Signature: v=1; a=rsa-sha256; d=acme.test; s=s1; h=from:to:subject;\r\n bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=abc',
+    'X-MS-Exchange-Organization-AuthSource: mx.acme.test',
+    'X-MS-Exchange-Transport-CrossTenantHeadersStamped: DB9PR01MB1234',
+    'X-MS-Has-Attach:',
+    'Thread-Topic: Pricing',
+    'From: "Lee, Ann" <ann@acme.test>',
+    'To: bob@example.test',
+    'To: =?utf-8?Q?Zo=C3=AB?= <zoe@example.test>',
+    'Cc: carl@example.test,\r\n "Dee" <dee@example.test>',
+    'Bcc: eve@example.test',
+    'Subject: Pricing',
+    'Message-ID: <exch1@acme.test>',
+    DATE,
+    'Priority: urgent',
+    'List-Id: <sales.acme.test>',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'The figures.',
+  ),
   'no Content-Type, no MIME-Version, LF line ends': Buffer.from('From: ann@acme.test\nTo: bob@example.test\nSubject: bare\nMessage-ID: <a2@acme.test>\n' + DATE + '\n\nbody\nmore\n'),
   'iso-8859-1 quoted-printable, encoded-word subject and names, groups': crlf(
     'From: =?iso-8859-1?Q?Andr=E9_M=FCller?= <andre@acme.test>',

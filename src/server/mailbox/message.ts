@@ -127,7 +127,7 @@ async function parseStreamed(source: Readable | Buffer, dir: string, fallbackId:
   return parsed(headers, { html: text?.html, text: text?.text }, kept.files, fallbackId);
 }
 
-/** The logged fields from the headers and texts either parser found. */
+/** The logged fields from the headers and texts either parser found (only headers in mime.ts's READ_HEADERS are read). */
 function parsed(headers: Map<string, unknown>, text: { html?: unknown; text?: string }, files: StagedFile[], fallbackId: () => string): ParsedMessage {
   const from = addresses(headers.get('from') as AddressObject | undefined)[0];
   const messageId = typeof headers.get('message-id') === 'string' ? bracket(headers.get('message-id') as string) : fallbackId();

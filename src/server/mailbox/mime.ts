@@ -20,7 +20,7 @@ export interface MimeAttachment {
 }
 
 export interface MimeResult {
-  /** The top-level headers, as mailparser's `headers` event gives them. */
+  /** The top-level headers named in READ_HEADERS, as mailparser's `headers` event gives them. */
   headers: Map<string, unknown>;
   text?: string;
   html?: string;
@@ -89,12 +89,21 @@ interface Part {
 
 class Unsupported extends Error {}
 
+/**
+ * The top-level headers a logged message is made of (message.ts, `parsed`). mailparser processes
+ * each header line on its own (addresses, encoded words, parameters), so leaving out the rest —
+ * Received, DKIM and ARC signatures, the dozens of X-MS-Exchange lines a mail server adds to Sent
+ * items — changes none of these and saves their processing.
+ */
+export const READ_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'subject', 'date', 'message-id', 'in-reply-to', 'references', 'x-mailbeacon-id']);
+
 /** The message parsed, or undefined when mailparser must read it. */
 export function parseInMemory(source: Buffer): MimeResult | undefined {
   const t = load();
   try {
     const root = readPart(t, source, true, 0);
-    const headers = t.processHeaders(root.head.headers.getList());
+    const lines = root.head.headers.getList() as Array<{ key: string }>;
+    const headers = t.processHeaders(lines.filter((line) => READ_HEADERS.has(line.key)));
     return { headers, ...collect(t, root) };
   } catch {
     // Unsupported, or anything mailsplit's or libmime's pieces throw on a malformed message: mailparser
