@@ -194,13 +194,26 @@ function delimiter(buf: Buffer, start: number, end: number, boundary: Buffer): '
 function decodeBody(t: Tools, head: PartHead, body: Buffer): Buffer {
   if (head.encoding === 'base64') {
     const str = body.toString('latin1');
-    // Node's decoder skips line breaks by itself; libbase64's clean-up (other junk) and its reading
-    // of padding inside the data are needed only when those occur, which in real mail they seldom do.
-    if (!/[^A-Za-z0-9+/=\r\n]|=[\r\n=]*[^\r\n=]/.test(str)) return Buffer.from(str, 'base64');
+    if (plainBase64(body)) return Buffer.from(str, 'base64');
     return t.base64(str.replace(/[^a-zA-Z0-9+/=]/g, ''));
   }
   if (head.encoding === 'quoted-printable') return t.qp(body);
   return body;
+}
+
+/**
+ * Whether Node's base64 decoder reads `body` as mailparser does (libbase64 after dropping every
+ * character outside the alphabet). Node skips those characters too, but takes `-` and `_` as the
+ * URL-safe alphabet, and reads padding inside the data differently: a body with either goes to
+ * libbase64. Checked with memchr-fast indexOf rather than a regular expression over the whole
+ * body (a third of the decode's time for a 16 KB attachment).
+ */
+function plainBase64(body: Buffer): boolean {
+  if (body.indexOf(0x2d) >= 0 || body.indexOf(0x5f) >= 0) return false; // - _
+  const pad = body.indexOf(0x3d); // =
+  if (pad < 0) return true;
+  for (let i = pad; i < body.length; i++) if (body[i] !== 0x3d && body[i] !== 0x0d && body[i] !== 0x0a) return false;
+  return true;
 }
 
 /** Text, HTML and attachments by mailparser's rules (getTextContent, createNode). */
