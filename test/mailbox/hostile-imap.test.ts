@@ -15,11 +15,16 @@ import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
 import { rawMessage } from '../helpers/dovecot.js';
 
-type Mode = 'garbage' | 'huge-literal' | 'cut-mid-fetch' | 'bad-select' | 'bad-search' | 'binary' | 'honest' | 'lying-larger';
+type Mode = 'garbage' | 'huge-literal' | 'cut-mid-fetch' | 'bad-select' | 'bad-search' | 'binary' | 'honest' | 'lying-larger' | 'many';
 
 const GOOD = rawMessage({ from: 'ann@mycorp.test', to: ['bob@acme.test'], subject: 'Survived', messageId: '<survived@mycorp.test>' });
 /** What the server that answers every SEARCH LARGER with "all of them" holds (for the user liar@…). */
 const SMALL_ONE = rawMessage({ from: 'liar@mycorp.test', to: ['bob@acme.test'], subject: 'Not that big', messageId: '<not-that-big@mycorp.test>' });
+
+/** UIDs the server answers for the user many@… (sizes and bodies only for UID 1): three chunks of 1,000. */
+const MANY = 2500;
+/** SEARCH LARGER commands the server for many@… has refused. */
+const largerAsked = { count: 0 };
 
 const garbage = fc.sample(
   fc.oneof(
@@ -49,7 +54,10 @@ function serve(socket: tls.TLSSocket, given: Mode, fuzz: string) {
       const w = (s: string) => socket.writable && socket.write(s);
       if (line === 'DONE') continue;
       if (cmd === 'CAPABILITY') w(`* CAPABILITY IMAP4rev1 IDLE UIDPLUS\r\n${tag} OK done\r\n`);
-      else if (cmd === 'LOGIN' && /liar@/.test(line)) {
+      else if (cmd === 'LOGIN' && /many@/.test(line)) {
+        mode = 'many';
+        w(`${tag} OK [CAPABILITY IMAP4rev1 IDLE UIDPLUS] logged in\r\n`);
+      } else if (cmd === 'LOGIN' && /liar@/.test(line)) {
         mode = 'lying-larger';
         good = SMALL_ONE;
         w(`${tag} OK [CAPABILITY IMAP4rev1 IDLE UIDPLUS] logged in\r\n`);
@@ -66,11 +74,15 @@ function serve(socket: tls.TLSSocket, given: Mode, fuzz: string) {
         } else w(`* 1 EXISTS\r\n* OK [UIDVALIDITY 7]\r\n* OK [UIDNEXT 2]\r\n${tag} OK [READ-ONLY] done\r\n`);
       } else if (cmd === 'UID' && sub === 'SEARCH' && / LARGER (\d+)/i.test(line)) {
         // The honest server is an old one without SEARCH LARGER: the sizes then come from FETCH.
-        if (mode === 'honest') w(`${tag} BAD unknown search key\r\n`);
+        if (mode === 'honest' || mode === 'many') {
+          if (mode === 'many') largerAsked.count++;
+          w(`${tag} BAD unknown search key\r\n`);
+        }
         else if (mode === 'lying-larger') w(`* SEARCH 1\r\n${tag} OK done\r\n`);
         else w(`* SEARCH${Buffer.byteLength(good) > Number(/ LARGER (\d+)/i.exec(line)![1]) ? ' 1' : ''}\r\n${tag} OK done\r\n`);
       } else if (cmd === 'UID' && sub === 'SEARCH') {
         if (mode === 'bad-search') w(`* SEARCH 1 ${fuzz.replace(/\r?\n/g, ' ')} -3 0 4294967296\r\n${tag} OK done\r\n`);
+        else if (mode === 'many') w(`* SEARCH ${Array.from({ length: MANY }, (_, i) => i + 1).join(' ')}\r\n${tag} OK done\r\n`);
         else w(`* SEARCH 1\r\n${tag} OK done\r\n`);
       } else if (cmd === 'UID' && sub === 'FETCH') {
         const wantsBody = /BODY|RFC822\b|BINARY/i.test(line) && !/RFC822\.SIZE\)$/i.test(line.replace(/ UID\)/, ')'));
@@ -150,6 +162,22 @@ describe('A hostile IMAP server', () => {
     expect(found).toBe(true);
     expect(server.logs().some((l) => /uncaught|unhandled/i.test(String(l.msg)))).toBe(false);
   }, 90_000);
+
+  it('asks a server that refused SEARCH LARGER once, not again for each further 1,000 UIDs', async () => {
+    const many = (await server.addUser('many@mycorp.test')).accessToken;
+    const port = (fake.address() as { port: number }).port;
+    const r = await server.api('/api/v1/mailbox', { method: 'PUT', token: many, json: { host: '127.0.0.1', port, security: 'tls', username: 'many@mycorp.test', password: 'x' } });
+    expect(r.status).toBe(200);
+    const deadline = Date.now() + 20_000;
+    let view: MailboxView | undefined;
+    while (Date.now() < deadline) {
+      view = (await (await server.api('/api/v1/mailbox', { token: many })).json()) as MailboxView;
+      if (view.lastSyncAt) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(view?.lastSyncAt).toBeTruthy();
+    expect(largerAsked.count).toBe(1);
+  }, 30_000);
 
   it('skips a message as too large only on its own RFC822.SIZE, not because SEARCH LARGER said so', async () => {
     const liar = (await server.addUser('liar@mycorp.test')).accessToken;

@@ -95,7 +95,7 @@ class Unsupported extends Error {}
  * Received, DKIM and ARC signatures, the dozens of X-MS-Exchange lines a mail server adds to Sent
  * items — changes none of these and saves their processing.
  */
-export const READ_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'subject', 'date', 'message-id', 'in-reply-to', 'references', 'x-mailbeacon-id']);
+const READ_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'subject', 'date', 'message-id', 'in-reply-to', 'references', 'x-mailbeacon-id']);
 
 /** The message parsed, or undefined when mailparser must read it. */
 export function parseInMemory(source: Buffer): MimeResult | undefined {

@@ -318,9 +318,11 @@ export class SyncSession {
    */
   private async plan(client: ImapFlow, uids: number[]): Promise<Batch[]> {
     const bounds = new Map<number, number>();
+    let larger = true; // until the server refuses SEARCH LARGER: then not asked again for the next chunks
     for (let i = 0; i < uids.length; i += 1000) {
       const chunk = uids.slice(i, i + 1000);
-      const searched = await this.sizeBounds(client, chunk);
+      const searched: Map<number, number> | undefined = larger ? await this.sizeBounds(client, chunk) : undefined;
+      larger = searched !== undefined;
       const found = searched ?? (await this.sizes(client, chunk));
       // A message is skipped on its own RFC822.SIZE only, never on a search's word (a server that
       // ignored LARGER would otherwise have every message skipped).
