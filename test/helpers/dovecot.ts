@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { freePort } from './ports.js';
+import { selfSignedCert } from './self-signed.js';
 
 export const DOVECOT = '/usr/sbin/dovecot';
 
@@ -128,7 +129,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
   fs.chmodSync(dir, 0o755); // the login and mail processes run as dovenull/dovecot
   for (const d of ['run', 'state', 'mail', 'home']) fs.mkdirSync(path.join(dir, d));
   execFileSync('chown', ['dovecot:dovecot', path.join(dir, 'mail'), path.join(dir, 'home')]);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+  selfSignedCert(dir);
   const [port, tlsPort] = [await freePort(), await freePort()];
   const conf = path.join(dir, 'dovecot.conf');
   fs.writeFileSync(conf, config(dir, port, tlsPort, options));

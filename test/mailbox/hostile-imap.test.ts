@@ -3,7 +3,6 @@
 // garbage, a literal announced far past any limit, a disconnect in the middle of a FETCH, nonsense
 // UIDVALIDITY and SEARCH results, and 8-bit and NUL bytes. The process stays up and healthy, the
 // mailbox shows ERROR with a reason, and a well-behaved answer afterwards is logged normally.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailboxView } from '../../src/shared/api.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
+import { selfSignedCert } from '../helpers/self-signed.js';
 import { rawMessage } from '../helpers/dovecot.js';
+import { until } from '../helpers/until.js';
 
 type Mode = 'garbage' | 'huge-literal' | 'cut-mid-fetch' | 'bad-select' | 'bad-search' | 'binary' | 'honest' | 'lying-larger' | 'many';
 
@@ -74,10 +75,8 @@ function serve(socket: tls.TLSSocket, given: Mode, fuzz: string) {
         } else w(`* 1 EXISTS\r\n* OK [UIDVALIDITY 7]\r\n* OK [UIDNEXT 2]\r\n${tag} OK [READ-ONLY] done\r\n`);
       } else if (cmd === 'UID' && sub === 'SEARCH' && / LARGER (\d+)/i.test(line)) {
         // The honest server is an old one without SEARCH LARGER: the sizes then come from FETCH.
-        if (mode === 'honest' || mode === 'many') {
-          if (mode === 'many') largerAsked.count++;
-          w(`${tag} BAD unknown search key\r\n`);
-        }
+        if (mode === 'many') largerAsked.count++;
+        if (mode === 'honest' || mode === 'many') w(`${tag} BAD unknown search key\r\n`);
         else if (mode === 'lying-larger') w(`* SEARCH 1\r\n${tag} OK done\r\n`);
         else w(`* SEARCH${Buffer.byteLength(good) > Number(/ LARGER (\d+)/i.exec(line)![1]) ? ' 1' : ''}\r\n${tag} OK done\r\n`);
       } else if (cmd === 'UID' && sub === 'SEARCH') {
@@ -111,15 +110,15 @@ describe('A hostile IMAP server', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mb-hostile-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
-    fake = tls.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) }, (socket) => {
+    const { keyFile, certFile } = selfSignedCert(dir);
+    fake = tls.createServer({ key: fs.readFileSync(keyFile), cert: fs.readFileSync(certFile) }, (socket) => {
       connections++;
       const next = modes.shift() ?? { mode: 'honest' as Mode, fuzz: '' };
       serve(socket, next.mode, next.fuzz);
     });
     await new Promise<void>((r) => fake.listen(0, '127.0.0.1', () => r()));
     tdb = await createTestDatabase('sqlite');
-    server = await startServer(tdb, { MAILBOX_TLS_CA: path.join(dir, 'cert.pem'), MAILBOX_ALLOW_PRIVATE: 'true', MAILBOX_POLL: '200ms', MAILBOX_RETRY_BASE: '50ms', MAILBOX_RETRY_MAX: '100ms', MAILBOX_LEASE: '2s', MAILBOX_TIMEOUT: '600ms' });
+    server = await startServer(tdb, { MAILBOX_TLS_CA: certFile, MAILBOX_ALLOW_PRIVATE: 'true', MAILBOX_POLL: '200ms', MAILBOX_RETRY_BASE: '50ms', MAILBOX_RETRY_MAX: '100ms', MAILBOX_LEASE: '2s', MAILBOX_TIMEOUT: '600ms' });
     token = (await server.addUser('ann@mycorp.test')).accessToken;
   });
   afterAll(async () => {
@@ -168,14 +167,8 @@ describe('A hostile IMAP server', () => {
     const port = (fake.address() as { port: number }).port;
     const r = await server.api('/api/v1/mailbox', { method: 'PUT', token: many, json: { host: '127.0.0.1', port, security: 'tls', username: 'many@mycorp.test', password: 'x' } });
     expect(r.status).toBe(200);
-    const deadline = Date.now() + 20_000;
-    let view: MailboxView | undefined;
-    while (Date.now() < deadline) {
-      view = (await (await server.api('/api/v1/mailbox', { token: many })).json()) as MailboxView;
-      if (view.lastSyncAt) break;
-      await new Promise((res) => setTimeout(res, 100));
-    }
-    expect(view?.lastSyncAt).toBeTruthy();
+    // A pass over Sent and the inbox has ended: the catch-up of the 2,500 UIDs is planned and done.
+    await until(async () => ((await (await server.api('/api/v1/mailbox', { token: many })).json()) as MailboxView).lastSyncAt, 20_000, 'a finished sync pass');
     expect(largerAsked.count).toBe(1);
   }, 30_000);
 

@@ -2,7 +2,6 @@
 // MAILBOX_TIMEOUT (here 120 s, as by default) on a command the server will never answer. A fake
 // server over TLS logs the user in, lists the folders, selects Sent, and then keeps silent: after
 // the first command (`command`), or halfway through a message's literal (`literal`).
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
+import { selfSignedCert } from '../helpers/self-signed.js';
 import { until } from '../helpers/until.js';
 
 type Silence = 'command' | 'literal';
@@ -61,11 +61,11 @@ describe.each<Silence>(['command', 'literal'])('Shutdown with a mail server that
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mb-silent-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
-    fake = tls.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) }, (socket) => silentAfterSelect(socket, heard, silence));
+    const { keyFile, certFile } = selfSignedCert(dir);
+    fake = tls.createServer({ key: fs.readFileSync(keyFile), cert: fs.readFileSync(certFile) }, (socket) => silentAfterSelect(socket, heard, silence));
     await new Promise<void>((r) => fake.listen(0, '127.0.0.1', () => r()));
     tdb = await createTestDatabase('sqlite');
-    server = await startServer(tdb, { MAILBOX_TLS_CA: path.join(dir, 'cert.pem'), MAILBOX_ALLOW_PRIVATE: 'true', MAILBOX_TIMEOUT: '120s' });
+    server = await startServer(tdb, { MAILBOX_TLS_CA: certFile, MAILBOX_ALLOW_PRIVATE: 'true', MAILBOX_TIMEOUT: '120s' });
   });
   afterAll(async () => {
     await server?.stop('SIGKILL');
