@@ -49,7 +49,7 @@ export async function startServer(env = {}, nodeArgs = []) {
   const ports = { PORT: String(await freePort()), HTTPS_PORT: String(await freePort()), SMTP_PORT: String(await freePort()) };
   const full = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: tempDir(), LOG_LEVEL: 'warn', ...ports, ...env };
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve'], { env: full, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve'], { env: full, stdio: ['ignore', process.env.BENCH_SERVER_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
   const startupMs = await waitHealthy(`http://127.0.0.1:${full.PORT}/health`, t0, child);
   return {
     env: full,

@@ -221,6 +221,9 @@ const FAST: Record<string, Buffer> = {
     '--bx',
     '--b ',
     '-- b',
+    // The boundary in the middle of a line is text, not a delimiter.
+    'x--b',
+    'see --b--',
     '--b',
     'Content-Type: application/zip',
     '',

@@ -153,31 +153,35 @@ function onlyLineBreaks(buf: Buffer): boolean {
 /**
  * The parts between a multipart's delimiter lines (RFC 2046 §5.1.1): the line break before a
  * delimiter belongs to it; the preamble and epilogue are dropped. A delimiter line is exactly
- * `--boundary` or `--boundary--` and its line ending, as mailsplit matches it. No closing delimiter,
- * or a body line naming any other boundary, is left to mailparser.
+ * `--boundary` or `--boundary--` and its line ending, as mailsplit matches it. No closing delimiter
+ * is left to mailparser. Delimiters are found by searching for `--boundary` (memchr-fast indexOf)
+ * and keeping the matches at a line start, rather than reading the body line by line: a 16 KB
+ * base64 attachment is some 220 lines, and only two of them matter.
  */
 function splitMultipart(body: Buffer, boundary: Buffer): Buffer[] {
+  const dashes = Buffer.concat([DASHES, boundary]);
   const parts: Buffer[] = [];
   let partStart = -1;
-  let pos = 0;
-  while (pos < body.length) {
+  let from = 0;
+  for (let pos = body.indexOf(dashes, from); pos >= 0; pos = body.indexOf(dashes, from)) {
     const lf = body.indexOf(0x0a, pos);
     const end = lf < 0 ? body.length : lf + 1;
-    const kind = delimiter(body, pos, end, boundary);
-    if (kind) {
-      if (partStart >= 0) {
-        let stop = pos;
-        if (stop > partStart && body[stop - 1] === 0x0a) stop--;
-        if (stop > partStart && body[stop - 1] === 0x0d) stop--;
-        parts.push(body.subarray(partStart, stop));
-      }
-      if (kind === 'close') return parts;
-      partStart = end;
+    from = end;
+    const kind = pos === 0 || body[pos - 1] === 0x0a ? delimiter(body, pos, end, boundary) : undefined;
+    if (!kind) continue;
+    if (partStart >= 0) {
+      let stop = pos;
+      if (stop > partStart && body[stop - 1] === 0x0a) stop--;
+      if (stop > partStart && body[stop - 1] === 0x0d) stop--;
+      parts.push(body.subarray(partStart, stop));
     }
-    pos = end;
+    if (kind === 'close') return parts;
+    partStart = end;
   }
   throw new Unsupported();
 }
+
+const DASHES = Buffer.from('--');
 
 function delimiter(buf: Buffer, start: number, end: number, boundary: Buffer): 'next' | 'close' | undefined {
   let stop = end;
@@ -276,5 +280,6 @@ function textOf(t: Tools, head: PartHead, content: Buffer): string {
       decoded = content.toString();
     }
   }
-  return decoded.replace(/\r?\n/g, '\n');
+  // mailparser's /\r?\n/g → '\n', without a regular expression (a no-op for a text without CR).
+  return decoded.includes('\r') ? decoded.replaceAll('\r\n', '\n') : decoded;
 }
