@@ -182,8 +182,22 @@ export class SyncSession {
       throw new Error('the stored password cannot be decrypted (was SECRET_KEY changed?); connect the mailbox again');
     }
     const address = await publicAddress(this.row.host, this.deps.timing.allowPrivate);
+    // Stopped while the lines above waited: connecting now would leave a connection nobody closes.
+    if (this.stopped) return;
     const client = imapClient({ ...this.row, address, port: Number(this.row.port), secret }, { tlsCa: this.deps.timing.tlsCa, timeoutMs: this.deps.timing.timeout });
     this.client = client;
+    try {
+      await this.sync(client, user.email);
+    } finally {
+      // However the session ends (stopped, failed, its lease lost), its connection ends with it: an
+      // open socket would keep the process alive after a graceful shutdown and the server's session
+      // busy until it times out.
+      client.close();
+    }
+  }
+
+  /** Connects, then catches up and waits for new mail until stopped (or throws). */
+  private async sync(client: ImapFlow, email: string): Promise<void> {
     // imapflow reports socket errors as events too; the awaited calls below carry them.
     client.on('error', (err: Error) => this.deps.logger.debug({ err: { message: err.message }, userId: this.row.user_id }, 'imap connection error'));
     const closed = new Promise<void>((resolve) => client.on('close', () => resolve()));
@@ -194,7 +208,7 @@ export class SyncSession {
     const inboxPath = this.row.inbox_folder;
     await this.status({ status: 'CONNECTED', last_error: null, failures: 0 });
     this.deps.logger.info({ userId: this.row.user_id, host: this.row.host, sentFolder: sentPath }, 'mailbox connected');
-    const author = { accountId: this.row.account_id, userId: this.row.user_id, email: user.email };
+    const author = { accountId: this.row.account_id, userId: this.row.user_id, email };
     client.on('exists', () => this.wake?.());
     while (!this.stopped) {
       await this.watched(client, this.syncFolder(client, 'sent', sentPath, author));

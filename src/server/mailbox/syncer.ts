@@ -54,17 +54,31 @@ export class MailboxSyncer {
     void this.tick();
   }
 
-  private ticking = false;
+  /** The claim under way, if any: one at a time, and stop() waits for it. */
+  private claiming: Promise<void> | undefined;
 
-  private async tick(): Promise<void> {
-    if (this.ticking || this.stopping) return;
-    this.ticking = true;
+  private tick(): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    this.claiming ??= this.claim().finally(() => {
+      this.claiming = undefined;
+    });
+    return this.claiming;
+  }
+
+  /** Renews this process's leases, then claims mailboxes nobody holds and starts their sessions. */
+  private async claim(): Promise<void> {
     try {
       await Promise.all([...this.sessions.values()].map((s) => s.renew()));
       const room = MAX_SESSIONS - this.sessions.size;
       if (room <= 0) return;
       const rows = await claimMailboxes(this.deps.database.db, this.owner, Date.now(), this.deps.timing.lease, room);
       for (const row of rows) {
+        if (this.stopping) {
+          // The shutdown came while the claim waited on the database: give the mailbox back at
+          // once (another process takes it over) rather than start a session nobody will stop.
+          await releaseMailboxLease(this.deps.database.db, row.user_id, this.owner);
+          continue;
+        }
         if (this.sessions.has(row.user_id)) continue;
         const session = new SyncSession({ ...this.deps, owner: this.owner }, row);
         this.sessions.set(row.user_id, session);
@@ -76,8 +90,6 @@ export class MailboxSyncer {
       }
     } catch (err) {
       this.deps.logger.warn({ err }, 'mailbox claim failed; retried shortly');
-    } finally {
-      this.ticking = false;
     }
   }
 
@@ -114,6 +126,7 @@ export class MailboxSyncer {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.timer);
+    await this.claiming; // a claim under way ends first, giving back what it claimed
     for (const s of this.sessions.values()) s.stop();
     await Promise.allSettled([...this.running]);
   }
