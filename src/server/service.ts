@@ -165,7 +165,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       clearInterval(idle);
       await sandbox.close(); // no request is left that could need it
       await digests.stop(); // before the queue stops taking mail
-      reminders.stop();
+      await reminders.stop(); // the reminder being fired is published before the notifier stops
       await syncer.stop(); // leases released: another process takes the mailboxes over at once
       // Everything accepted and every hit answered is stored by now; relays in flight finish.
       await retention.stop();

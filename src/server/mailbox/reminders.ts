@@ -26,7 +26,9 @@ const parseList = (json: string): string[] => {
 
 export class ReminderSweeper {
   private timer: NodeJS.Timeout | undefined;
-  private busy = false;
+  /** The sweep under way, if any: one at a time, and stop() waits for it. */
+  private running: Promise<void> | undefined;
+  private stopping = false;
 
   constructor(private readonly deps: ReminderDeps) {}
 
@@ -36,16 +38,25 @@ export class ReminderSweeper {
     void this.sweep();
   }
 
-  stop(): void {
+  /** Stops sweeping; the reminder being fired is fired (and published) before this resolves. */
+  async stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.timer);
+    await this.running;
   }
 
-  async sweep(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
+  sweep(): Promise<void> {
+    this.running ??= this.fireDue().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async fireDue(): Promise<void> {
     try {
       const now = this.deps.now();
       for (const r of await dueReminders(this.deps.database.db, now, 200)) {
+        if (this.stopping) break; // the rest stay due: the next start fires them
         const recipients = parseList(r.recipients);
         const who = recipients.length > 1 ? `${recipients[0]} and ${recipients.length - 1} more` : (recipients[0] ?? 'Nobody');
         const created = await fireReminder(this.deps.database.db, { ...r, remind_at: Number(r.remind_at) }, who, now);
@@ -53,8 +64,6 @@ export class ReminderSweeper {
       }
     } catch (err) {
       this.deps.logger.warn({ err }, 'reminder sweep failed; retried next time');
-    } finally {
-      this.busy = false;
     }
   }
 }

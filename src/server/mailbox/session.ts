@@ -210,6 +210,7 @@ export class SyncSession {
     this.deps.logger.info({ userId: this.row.user_id, host: this.row.host, sentFolder: sentPath }, 'mailbox connected');
     const author = { accountId: this.row.account_id, userId: this.row.user_id, email };
     client.on('exists', () => this.wake?.());
+    void closed.then(() => this.wake?.()); // once: a reaction per pass would pile up over a long session
     while (!this.stopped) {
       await this.watched(client, this.syncFolder(client, 'sent', sentPath, author));
       if (inboxPath && inboxPath !== sentPath) await this.watched(client, this.syncFolder(client, 'inbox', inboxPath, author));
@@ -226,7 +227,7 @@ export class SyncSession {
           clearTimeout(timer);
           resolve();
         };
-        void closed.then(() => this.wake?.());
+        if (!client.usable) this.wake(); // closed before the wait began
       });
       this.wake = undefined;
       if (!client.usable && !this.stopped) throw new Error('the server closed the connection');
