@@ -62,6 +62,15 @@ describe.each(BACKENDS)('Connected mailbox on %s', (backend) => {
     // Neither or both secrets: a clear 400.
     const both = await put({ host: '127.0.0.1', port: dovecot.port, security: 'starttls', username: ANN, password: 'a', accessToken: 'b' });
     expect(both.status).toBe(400);
+    // A line break IMAP cannot send: a 400 naming the field, not a login failure the server never saw.
+    for (const [field, value] of [['password', 'right-password\n'], ['username', `${ANN}\r\nA1 LOGOUT`], ['sentFolder', 'Sent\r']] as const) {
+      const r = await put({ host: '127.0.0.1', port: dovecot.port, security: 'starttls', username: ANN, password: 'right-password', [field]: value });
+      expect(r.status, field).toBe(400);
+      const body = (await r.json()) as { message: string; errors: Array<{ in: string }> };
+      expect(body.message).toMatch(/line break/);
+      expect(body.errors[0].in).toBe(field);
+    }
+    expect((await server.api('/api/v1/mailbox', { token })).status).toBe(404);
   });
 
   it('connects with STARTTLS; the secret is stored encrypted and never answered', async () => {

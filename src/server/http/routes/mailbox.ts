@@ -47,6 +47,11 @@ export default async function mailbox(fastify: FastifyInstance, ctx: AppContext)
   app.put('/api/v1/mailbox', { schema: { body: MailboxInput } }, async (request) => {
     const b = request.body;
     if (!b.password === !b.accessToken) throw invalid('Send either password (or an app password) or accessToken (OAuth, XOAUTH2), not both and not neither.', b.password ? 'accessToken' : 'password');
+    // IMAP sends these as quoted strings, which cannot hold a line break: say so, rather than let the
+    // client library refuse it and answer as if the mail server had (a pasted value may end in one).
+    for (const field of ['username', 'password', 'accessToken', 'sentFolder', 'inboxFolder'] as const) {
+      if (/[\r\n]/.test(b[field] ?? '')) throw invalid(`${field} contains a line break, which IMAP cannot send; remove it (a pasted value can end in one).`, field);
+    }
     const target = { host: b.host, port: b.port, security: b.security, username: b.username, auth: b.accessToken ? ('xoauth2' as const) : ('password' as const), secret: (b.accessToken ?? b.password)! };
     let found: Awaited<ReturnType<typeof checkLogin>>;
     try {
