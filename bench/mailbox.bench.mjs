@@ -29,8 +29,13 @@ function mainThreadCpuMs(pid) {
   return statCpuMs(`/proc/${pid}/task/${pid}/stat`);
 }
 
-function statCpuMs(file, children = false) {
-  const fields = fs.readFileSync(file, 'utf8').split(') ')[1].split(' ');
+function statCpuMs(file) {
+  return cpuOfStat(fs.readFileSync(file, 'utf8'));
+}
+
+/** utime + stime (and, with `children`, those of its exited children) from a /proc stat line, in ms. */
+function cpuOfStat(stat, children = false) {
+  const fields = stat.split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12]) + (children ? Number(fields[13]) + Number(fields[14]) : 0)) * 10;
 }
 
@@ -40,7 +45,7 @@ function groupCpuMs(pgid) {
   for (const pid of fs.readdirSync('/proc').filter((f) => /^\d+$/.test(f))) {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (Number(stat.split(') ')[1].split(' ')[2]) === pgid) ms += statCpuMs(`/proc/${pid}/stat`, true);
+      if (Number(stat.split(') ')[1].split(' ')[2]) === pgid) ms += cpuOfStat(stat, true);
     } catch {
       // gone meanwhile
     }

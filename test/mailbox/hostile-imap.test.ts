@@ -3,16 +3,12 @@
 // garbage, a literal announced far past any limit, a disconnect in the middle of a FETCH, nonsense
 // UIDVALIDITY and SEARCH results, and 8-bit and NUL bytes. The process stays up and healthy, the
 // mailbox shows ERROR with a reason, and a well-behaved answer afterwards is logged normally.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import tls from 'node:tls';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MailboxView } from '../../src/shared/api.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { startServer, type RunningServer } from '../helpers/server.js';
-import { selfSignedCert } from '../helpers/self-signed.js';
+import { ordinary, startFakeImap, type Command, type FakeImap } from '../helpers/fake-imap.js';
 import { rawMessage } from '../helpers/dovecot.js';
 import { until } from '../helpers/until.js';
 
@@ -36,96 +32,69 @@ const garbage = fc.sample(
   { seed: 15, numRuns: 6 },
 );
 
+const CAPABILITIES = 'IMAP4rev1 IDLE UIDPLUS';
+
 /** Answers one connection by `mode` (a login as liar@… makes it lying-larger); commands it does not know get a plain OK. */
-function serve(socket: tls.TLSSocket, given: Mode, fuzz: string) {
+function serve(given: Mode, fuzz: string) {
   let mode = given;
   let good = GOOD;
-  socket.on('error', () => {});
-  socket.write('* OK [CAPABILITY IMAP4rev1 IDLE UIDPLUS] hostile ready\r\n');
-  let buf = '';
-  socket.on('data', (d: Buffer) => {
-    buf += d.toString('latin1');
-    let nl: number;
-    while ((nl = buf.indexOf('\r\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 2);
-      const [tag, cmd0, ...rest] = line.split(' ');
-      const cmd = (cmd0 ?? '').toUpperCase();
-      const sub = (rest[0] ?? '').toUpperCase();
-      const w = (s: string) => socket.writable && socket.write(s);
-      if (line === 'DONE') continue;
-      if (cmd === 'CAPABILITY') w(`* CAPABILITY IMAP4rev1 IDLE UIDPLUS\r\n${tag} OK done\r\n`);
-      else if (cmd === 'LOGIN' && /many@/.test(line)) {
-        mode = 'many';
-        w(`${tag} OK [CAPABILITY IMAP4rev1 IDLE UIDPLUS] logged in\r\n`);
-      } else if (cmd === 'LOGIN' && /liar@/.test(line)) {
-        mode = 'lying-larger';
-        good = SMALL_ONE;
-        w(`${tag} OK [CAPABILITY IMAP4rev1 IDLE UIDPLUS] logged in\r\n`);
-      } else if (cmd === 'LOGIN') w(`${tag} OK [CAPABILITY IMAP4rev1 IDLE UIDPLUS] logged in\r\n`);
-      else if (cmd === 'LIST') w(`* LIST (\\HasNoChildren) "/" INBOX\r\n* LIST (\\HasNoChildren \\Sent) "/" Sent\r\n${tag} OK done\r\n`);
-      else if (cmd === 'LOGOUT') {
-        w(`* BYE\r\n${tag} OK bye\r\n`);
-        socket.end();
-      } else if (cmd === 'SELECT' || cmd === 'EXAMINE') {
-        if (mode === 'bad-select') w(`* ${fuzz.replace(/\r?\n/g, ' ')} EXISTS\r\n* OK [UIDVALIDITY ${fuzz.length ? '-1' : 'x'}]\r\n${tag} OK [READ-ONLY] done\r\n`);
-        else if (mode === 'garbage') {
-          w(fuzz + '\r\n');
-          w(`${tag} OK [READ-ONLY] done\r\n`);
-        } else w(`* 1 EXISTS\r\n* OK [UIDVALIDITY 7]\r\n* OK [UIDNEXT 2]\r\n${tag} OK [READ-ONLY] done\r\n`);
-      } else if (cmd === 'UID' && sub === 'SEARCH' && / LARGER (\d+)/i.test(line)) {
-        // The honest server is an old one without SEARCH LARGER: the sizes then come from FETCH.
-        if (mode === 'many') largerAsked.count++;
-        if (mode === 'honest' || mode === 'many') w(`${tag} BAD unknown search key\r\n`);
-        else if (mode === 'lying-larger') w(`* SEARCH 1\r\n${tag} OK done\r\n`);
-        else w(`* SEARCH${Buffer.byteLength(good) > Number(/ LARGER (\d+)/i.exec(line)![1]) ? ' 1' : ''}\r\n${tag} OK done\r\n`);
-      } else if (cmd === 'UID' && sub === 'SEARCH') {
-        if (mode === 'bad-search') w(`* SEARCH 1 ${fuzz.replace(/\r?\n/g, ' ')} -3 0 4294967296\r\n${tag} OK done\r\n`);
-        else if (mode === 'many') w(`* SEARCH ${Array.from({ length: MANY }, (_, i) => i + 1).join(' ')}\r\n${tag} OK done\r\n`);
-        else w(`* SEARCH 1\r\n${tag} OK done\r\n`);
-      } else if (cmd === 'UID' && sub === 'FETCH') {
-        const wantsBody = /BODY|RFC822\b|BINARY/i.test(line) && !/RFC822\.SIZE\)$/i.test(line.replace(/ UID\)/, ')'));
-        if (mode === 'huge-literal') w(`* 1 FETCH (UID 1 RFC822.SIZE 10 BODY[] {99999999999}\r\n`);
-        else if (mode === 'cut-mid-fetch') {
-          w(`* 1 FETCH (UID 1 RFC822.SIZE 400 BODY[] {400}\r\nFrom: ann@mycorp.test\r\nSubj`);
-          socket.destroy();
-        } else if (mode === 'binary') w(`* 1 FETCH (UID 1 RFC822.SIZE 20 BODY[] {20}\r\n\u0000\u0000\u00ff\u00fe${'\u0000'.repeat(16)})\r\n${tag} OK done\r\n`);
-        else if (mode === 'garbage') w(`${fuzz}\r\n${tag} OK done\r\n`);
-        else if (wantsBody) w(`* 1 FETCH (UID 1 BODY[] {${Buffer.byteLength(good)}}\r\n${good})\r\n${tag} OK done\r\n`);
-        else w(`* 1 FETCH (UID 1 RFC822.SIZE ${Buffer.byteLength(good)})\r\n${tag} OK done\r\n`);
-      } else if (cmd === 'IDLE') w('+ idling\r\n');
-      else if (tag) w(`${tag} OK done\r\n`);
+  return (c: Command) => {
+    const { tag, cmd, sub, line, write: w } = c;
+    if (cmd === 'LOGIN' && /many@/.test(line)) mode = 'many';
+    else if (cmd === 'LOGIN' && /liar@/.test(line)) {
+      mode = 'lying-larger';
+      good = SMALL_ONE;
     }
-  });
+    if (cmd === 'SELECT' || cmd === 'EXAMINE') {
+      if (mode === 'bad-select') w(`* ${fuzz.replace(/\r?\n/g, ' ')} EXISTS\r\n* OK [UIDVALIDITY ${fuzz.length ? '-1' : 'x'}]\r\n${tag} OK [READ-ONLY] done\r\n`);
+      else if (mode === 'garbage') {
+        w(fuzz + '\r\n');
+        w(`${tag} OK [READ-ONLY] done\r\n`);
+      } else w(`* 1 EXISTS\r\n* OK [UIDVALIDITY 7]\r\n* OK [UIDNEXT 2]\r\n${tag} OK [READ-ONLY] done\r\n`);
+    } else if (cmd === 'UID' && sub === 'SEARCH' && / LARGER (\d+)/i.test(line)) {
+      // The honest server is an old one without SEARCH LARGER: the sizes then come from FETCH.
+      if (mode === 'many') largerAsked.count++;
+      if (mode === 'honest' || mode === 'many') w(`${tag} BAD unknown search key\r\n`);
+      else if (mode === 'lying-larger') w(`* SEARCH 1\r\n${tag} OK done\r\n`);
+      else w(`* SEARCH${Buffer.byteLength(good) > Number(/ LARGER (\d+)/i.exec(line)![1]) ? ' 1' : ''}\r\n${tag} OK done\r\n`);
+    } else if (cmd === 'UID' && sub === 'SEARCH') {
+      if (mode === 'bad-search') w(`* SEARCH 1 ${fuzz.replace(/\r?\n/g, ' ')} -3 0 4294967296\r\n${tag} OK done\r\n`);
+      else if (mode === 'many') w(`* SEARCH ${Array.from({ length: MANY }, (_, i) => i + 1).join(' ')}\r\n${tag} OK done\r\n`);
+      else w(`* SEARCH 1\r\n${tag} OK done\r\n`);
+    } else if (cmd === 'UID' && sub === 'FETCH') {
+      const wantsBody = /BODY|RFC822\b|BINARY/i.test(line) && !/RFC822\.SIZE\)$/i.test(line.replace(/ UID\)/, ')'));
+      if (mode === 'huge-literal') w(`* 1 FETCH (UID 1 RFC822.SIZE 10 BODY[] {99999999999}\r\n`);
+      else if (mode === 'cut-mid-fetch') {
+        w(`* 1 FETCH (UID 1 RFC822.SIZE 400 BODY[] {400}\r\nFrom: ann@mycorp.test\r\nSubj`);
+        c.socket.destroy();
+      } else if (mode === 'binary') w(`* 1 FETCH (UID 1 RFC822.SIZE 20 BODY[] {20}\r\n\u0000\u0000\u00ff\u00fe${'\u0000'.repeat(16)})\r\n${tag} OK done\r\n`);
+      else if (mode === 'garbage') w(`${fuzz}\r\n${tag} OK done\r\n`);
+      else if (wantsBody) w(`* 1 FETCH (UID 1 BODY[] {${Buffer.byteLength(good)}}\r\n${good})\r\n${tag} OK done\r\n`);
+      else w(`* 1 FETCH (UID 1 RFC822.SIZE ${Buffer.byteLength(good)})\r\n${tag} OK done\r\n`);
+    } else ordinary(c, CAPABILITIES);
+  };
 }
 
 describe('A hostile IMAP server', () => {
   let tdb: TestDatabase;
   let server: RunningServer;
-  let fake: tls.Server;
-  let dir: string;
+  let fake: FakeImap;
   let token: string;
   const modes: Array<{ mode: Mode; fuzz: string }> = [];
-  let connections = 0;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mb-hostile-'));
-    const { keyFile, certFile } = selfSignedCert(dir);
-    fake = tls.createServer({ key: fs.readFileSync(keyFile), cert: fs.readFileSync(certFile) }, (socket) => {
-      connections++;
+    fake = await startFakeImap(() => {
       const next = modes.shift() ?? { mode: 'honest' as Mode, fuzz: '' };
-      serve(socket, next.mode, next.fuzz);
-    });
-    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', () => r()));
+      return serve(next.mode, next.fuzz);
+    }, CAPABILITIES);
     tdb = await createTestDatabase('sqlite');
-    server = await startServer(tdb, { MAILBOX_TLS_CA: certFile, MAILBOX_ALLOW_PRIVATE: 'true', MAILBOX_POLL: '200ms', MAILBOX_RETRY_BASE: '50ms', MAILBOX_RETRY_MAX: '100ms', MAILBOX_LEASE: '2s', MAILBOX_TIMEOUT: '600ms' });
+    server = await startServer(tdb, { MAILBOX_TLS_CA: fake.certFile, MAILBOX_ALLOW_PRIVATE: 'true', MAILBOX_POLL: '200ms', MAILBOX_RETRY_BASE: '50ms', MAILBOX_RETRY_MAX: '100ms', MAILBOX_LEASE: '2s', MAILBOX_TIMEOUT: '600ms' });
     token = (await server.addUser('ann@mycorp.test')).accessToken;
   });
   afterAll(async () => {
     await server?.stop('SIGKILL');
-    fake?.close();
+    await fake?.close();
     await tdb?.drop();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('never crashes the process, shows ERROR with a reason, and logs once the server behaves', async () => {
@@ -135,18 +104,18 @@ describe('A hostile IMAP server', () => {
     for (const m of fixed) modes.push({ mode: m, fuzz: garbage[0] });
     for (const g of garbage) modes.push({ mode: 'garbage', fuzz: g }, { mode: g.length % 2 ? 'bad-select' : 'bad-search', fuzz: g });
     const total = modes.length;
-    const port = (fake.address() as { port: number }).port;
+    const { port } = fake;
     const r = await server.api('/api/v1/mailbox', { method: 'PUT', token, json: { host: '127.0.0.1', port, security: 'tls', username: 'ann@mycorp.test', password: 'x' } });
     expect(r.status).toBe(200);
     const errors = new Set<string>();
     const deadline = Date.now() + 30_000;
-    while (connections < total + 1 && Date.now() < deadline) {
+    while (fake.connections < total + 1 && Date.now() < deadline) {
       const m = (await (await server.api('/api/v1/mailbox', { token })).json()) as MailboxView;
       if (m.status === 'ERROR' && m.lastError) errors.add(m.lastError);
       await new Promise((res) => setTimeout(res, 30));
     }
-    if (process.env.MB_DEBUG) console.log(connections, total, [...errors], JSON.stringify(server.logs().filter((l) => l.component === 'mailbox').slice(-30)));
-    expect(connections).toBeGreaterThan(total);
+    if (process.env.MB_DEBUG) console.log(fake.connections, total, [...errors], JSON.stringify(server.logs().filter((l) => l.component === 'mailbox').slice(-30)));
+    expect(fake.connections).toBeGreaterThan(total);
     expect(server.process.exitCode).toBeNull();
     expect((await server.api('/health')).status).toBe(200);
     expect(errors.size).toBeGreaterThan(0);
@@ -164,7 +133,7 @@ describe('A hostile IMAP server', () => {
 
   it('asks a server that refused SEARCH LARGER once, not again for each further 1,000 UIDs', async () => {
     const many = (await server.addUser('many@mycorp.test')).accessToken;
-    const port = (fake.address() as { port: number }).port;
+    const { port } = fake;
     const r = await server.api('/api/v1/mailbox', { method: 'PUT', token: many, json: { host: '127.0.0.1', port, security: 'tls', username: 'many@mycorp.test', password: 'x' } });
     expect(r.status).toBe(200);
     // A pass over Sent and the inbox has ended: the catch-up of the 2,500 UIDs is planned and done.
@@ -174,7 +143,7 @@ describe('A hostile IMAP server', () => {
 
   it('skips a message as too large only on its own RFC822.SIZE, not because SEARCH LARGER said so', async () => {
     const liar = (await server.addUser('liar@mycorp.test')).accessToken;
-    const port = (fake.address() as { port: number }).port;
+    const { port } = fake;
     const r = await server.api('/api/v1/mailbox', { method: 'PUT', token: liar, json: { host: '127.0.0.1', port, security: 'tls', username: 'liar@mycorp.test', password: 'x' } });
     expect(r.status).toBe(200);
     const deadline = Date.now() + 15_000;

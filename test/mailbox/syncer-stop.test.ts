@@ -3,10 +3,6 @@
 // graceful shutdown has finished, until the 60 s shutdown limit kills it; a held lease keeps other
 // processes off the mailbox until it runs out. In-process, on SQLite, against a fake TLS IMAP server
 // that counts the connections it has open.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MailboxTiming } from '../../src/server/config.js';
 import { migrate, type Database } from '../../src/server/db/index.js';
@@ -17,87 +13,55 @@ import { MailboxSyncer } from '../../src/server/mailbox/syncer.js';
 import { claimMailboxes, saveMailbox } from '../../src/server/store/mailboxes.js';
 import { addUser } from '../../src/server/store/users.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
-import { selfSignedCert } from '../helpers/self-signed.js';
-
-/** An IMAP server that logs anyone in, has an empty Sent, and idles (or refuses to open a folder). */
-function answer(socket: tls.TLSSocket, logins: { n: number }, mode: { refuseSelect: boolean }) {
-  socket.on('error', () => {});
-  socket.write('* OK [CAPABILITY IMAP4rev1 IDLE] ready\r\n');
-  let buf = '';
-  let idling = '';
-  socket.on('data', (d: Buffer) => {
-    buf += d.toString('latin1');
-    let nl: number;
-    while ((nl = buf.indexOf('\r\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 2);
-      if (line === 'DONE') {
-        socket.write(`${idling} OK idle done\r\n`);
-        continue;
-      }
-      const [tag, cmd0] = line.split(' ');
-      const cmd = (cmd0 ?? '').toUpperCase();
-      if (cmd === 'LOGIN') {
-        logins.n++;
-        socket.write(`${tag} OK [CAPABILITY IMAP4rev1 IDLE] logged in\r\n`);
-      } else if (cmd === 'CAPABILITY') socket.write(`* CAPABILITY IMAP4rev1 IDLE\r\n${tag} OK done\r\n`);
-      else if (cmd === 'LIST') socket.write(`* LIST (\\HasNoChildren) "/" INBOX\r\n* LIST (\\HasNoChildren \\Sent) "/" Sent\r\n${tag} OK done\r\n`);
-      else if ((cmd === 'SELECT' || cmd === 'EXAMINE') && mode.refuseSelect) socket.write(`${tag} NO [UNAVAILABLE] try later\r\n`);
-      else if (cmd === 'SELECT' || cmd === 'EXAMINE') socket.write(`* 0 EXISTS\r\n* OK [UIDVALIDITY 7]\r\n* OK [UIDNEXT 1]\r\n${tag} OK [READ-ONLY] done\r\n`);
-      else if (cmd === 'IDLE') {
-        idling = tag;
-        socket.write('+ idling\r\n');
-      } else if (cmd === 'LOGOUT') {
-        socket.write(`* BYE\r\n${tag} OK bye\r\n`);
-        socket.end();
-      } else if (tag) socket.write(`${tag} OK done\r\n`);
-    }
-  });
-}
+import { ordinary, startFakeImap, type FakeImap } from '../helpers/fake-imap.js';
 
 describe('Stopping the mailbox sync', () => {
   let tdb: TestDatabase;
   let database: Database;
-  let fake: tls.Server;
-  let dir: string;
+  let fake: FakeImap;
   let timing: MailboxTiming;
   let box: SecretBox;
-  const open = new Set<tls.TLSSocket>();
   const logins = { n: 0 };
   const mode = { refuseSelect: false };
   let owner: { accountId: string; userId: string };
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mb-syncer-stop-'));
-    const { keyFile, certFile } = selfSignedCert(dir);
-    fake = tls.createServer({ key: fs.readFileSync(keyFile), cert: fs.readFileSync(certFile) }, (socket) => {
-      open.add(socket);
-      socket.on('close', () => open.delete(socket));
-      answer(socket, logins, mode);
+    // Logs anyone in, has an empty Sent, and idles (or refuses to open a folder).
+    fake = await startFakeImap(() => {
+      let idling = '';
+      return (c) => {
+        if (c.line === 'DONE') c.write(`${idling} OK idle done\r\n`);
+        else if (c.cmd === 'LOGIN') {
+          logins.n++;
+          ordinary(c);
+        } else if ((c.cmd === 'SELECT' || c.cmd === 'EXAMINE') && mode.refuseSelect) c.write(`${c.tag} NO [UNAVAILABLE] try later\r\n`);
+        else {
+          if (c.cmd === 'IDLE') idling = c.tag;
+          ordinary(c);
+        }
+      };
     });
-    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', () => r()));
     tdb = await createTestDatabase('sqlite');
     database = await tdb.open();
     await migrate(database);
     const { user } = await addUser(database.db, { email: 'ann@mycorp.test', account: 'mycorp' });
     owner = { accountId: user.accountId, userId: user.id };
     box = new SecretBox(Buffer.alloc(32, 7));
-    timing = { backfill: 86_400_000, poll: 1000, lease: 60_000, retryBase: 1000, retryMax: 60_000, reminderCheck: 60_000, clockOffset: 0, timeout: 10_000, allowPrivate: true, tlsCa: certFile };
+    timing = { backfill: 86_400_000, poll: 1000, lease: 60_000, retryBase: 1000, retryMax: 60_000, reminderCheck: 60_000, clockOffset: 0, timeout: 10_000, allowPrivate: true, tlsCa: fake.certFile };
   });
   afterEach(async () => {
-    for (const s of open) s.destroy();
+    for (const s of fake.open) s.destroy();
     logins.n = 0;
     mode.refuseSelect = false;
   });
   afterAll(async () => {
-    fake?.close();
+    await fake?.close();
     await database?.close();
     await tdb?.drop();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const connect = () =>
-    saveMailbox(database.db, owner, { host: '127.0.0.1', port: (fake.address() as { port: number }).port, security: 'tls', username: 'ann', auth: 'password', secret: box.seal('pw'), sentFolder: 'Sent', inboxFolder: 'INBOX' });
+    saveMailbox(database.db, owner, { host: '127.0.0.1', port: fake.port, security: 'tls', username: 'ann', auth: 'password', secret: box.seal('pw'), sentFolder: 'Sent', inboxFolder: 'INBOX' });
   const deps = () => ({ database, box, timing, logger: createLogger('silent'), inferOpen: async () => false, published: () => {} });
   const leaseOwner = async () => (await database.db.selectFrom('mailboxes').select('lease_owner').executeTakeFirstOrThrow()).lease_owner;
   /** Long enough for a session left behind to connect, log in and idle (a few ms here). */
@@ -110,7 +74,7 @@ describe('Stopping the mailbox sync', () => {
     await syncer.stop(); // … when the shutdown comes
     await settle();
     expect(logins.n).toBe(0);
-    expect(open.size).toBe(0);
+    expect(fake.open.size).toBe(0);
     expect(await leaseOwner()).toBeNull();
   });
 
@@ -122,7 +86,7 @@ describe('Stopping the mailbox sync', () => {
     session.stop();
     await running;
     await settle();
-    expect(open.size).toBe(0);
+    expect(fake.open.size).toBe(0);
   });
 
   it('stopped while idling: the connection is closed and the lease given back', async () => {
@@ -134,7 +98,7 @@ describe('Stopping the mailbox sync', () => {
     expect(logins.n).toBe(1);
     await syncer.stop();
     await settle();
-    expect(open.size).toBe(0);
+    expect(fake.open.size).toBe(0);
     expect(await leaseOwner()).toBeNull();
   });
 
@@ -146,6 +110,6 @@ describe('Stopping the mailbox sync', () => {
     await expect(session.run()).rejects.toThrow();
     expect(logins.n).toBe(1);
     await settle();
-    expect(open.size).toBe(0);
+    expect(fake.open.size).toBe(0);
   });
 });

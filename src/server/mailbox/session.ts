@@ -200,7 +200,6 @@ export class SyncSession {
   private async sync(client: ImapFlow, email: string): Promise<void> {
     // imapflow reports socket errors as events too; the awaited calls below carry them.
     client.on('error', (err: Error) => this.deps.logger.debug({ err: { message: err.message }, userId: this.row.user_id }, 'imap connection error'));
-    const closed = new Promise<void>((resolve) => client.on('close', () => resolve()));
     await this.watched(client, client.connect());
     if (this.stopped) return;
     const list = await this.watched(client, client.list());
@@ -210,7 +209,7 @@ export class SyncSession {
     this.deps.logger.info({ userId: this.row.user_id, host: this.row.host, sentFolder: sentPath }, 'mailbox connected');
     const author = { accountId: this.row.account_id, userId: this.row.user_id, email };
     client.on('exists', () => this.wake?.());
-    void closed.then(() => this.wake?.()); // once: a reaction per pass would pile up over a long session
+    client.on('close', () => this.wake?.());
     while (!this.stopped) {
       await this.watched(client, this.syncFolder(client, 'sent', sentPath, author));
       if (inboxPath && inboxPath !== sentPath) await this.watched(client, this.syncFolder(client, 'inbox', inboxPath, author));
