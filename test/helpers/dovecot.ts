@@ -26,6 +26,7 @@ export interface Dovecot {
   /** The certificate to trust (MAILBOX_TLS_CA). */
   caFile: string;
   addUser(user: string, password: string): void;
+  /** Seen by Dovecot from the second after the user's last login (or after a restart): see writeUser. */
   setPassword(user: string, password: string): void;
   client(user: string): Promise<ImapFlow>;
   /** APPENDs a message to a folder; answers its UID. */
@@ -82,7 +83,7 @@ first_valid_uid = 1
 passdb {
   driver = passwd-file
   mechanisms = plain login
-  args = scheme=PLAIN username_format=%u ${dir}/passwd
+  args = scheme=PLAIN username_format=%u ${dir}/passwd/%u
 }
 ${oauth2Passdb(dir, o.oauth2)}userdb {
   driver = static
@@ -127,15 +128,23 @@ async function waitForPort(port: number, deadline: number): Promise<void> {
 export async function startDovecot(options: DovecotOptions = {}): Promise<Dovecot> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mb-dovecot-'));
   fs.chmodSync(dir, 0o755); // the login and mail processes run as dovenull/dovecot
-  for (const d of ['run', 'state', 'mail', 'home']) fs.mkdirSync(path.join(dir, d));
+  for (const d of ['run', 'state', 'mail', 'home', 'passwd']) fs.mkdirSync(path.join(dir, d));
   execFileSync('chown', ['dovecot:dovecot', path.join(dir, 'mail'), path.join(dir, 'home')]);
   selfSignedCert(dir);
   const [port, tlsPort] = [await freePort(), await freePort()];
   const conf = path.join(dir, 'dovecot.conf');
   fs.writeFileSync(conf, config(dir, port, tlsPort, options));
   const users = new Map<string, string>();
-  const writeUsers = () => fs.writeFileSync(path.join(dir, 'passwd'), [...users].map(([u, p]) => `${u}:{PLAIN}${p}\n`).join(''));
-  writeUsers();
+  /**
+   * One passwd-file per user: Dovecot looks at a passwd-file again only in a later second than its
+   * last look (db-passwd-file.c, last_sync_time), so a user added to a shared file right after
+   * another user's login stayed unknown until the second turned. A new user's file is a new path,
+   * read when first asked for.
+   */
+  const writeUser = (user: string) => {
+    if (!/^[^/\0]+$/.test(user) || user.startsWith('.')) throw new Error(`not a usable test user name: ${user}`);
+    fs.writeFileSync(path.join(dir, 'passwd', user), `${user}:{PLAIN}${users.get(user)}\n`);
+  };
   let child: ChildProcess | undefined;
   const caFile = path.join(dir, 'cert.pem');
 
@@ -147,11 +156,11 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     caFile,
     addUser(user, password) {
       users.set(user, password);
-      writeUsers();
+      writeUser(user);
     },
     setPassword(user, password) {
       users.set(user, password);
-      writeUsers();
+      writeUser(user);
     },
     async client(user) {
       const c = new ImapFlow({ host: '127.0.0.1', port: tlsPort, secure: true, tls: { ca: [fs.readFileSync(caFile)] }, auth: { user, pass: users.get(user)! }, logger: false });
