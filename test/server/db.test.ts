@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { migrate, type Database } from '../../src/server/db/index.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { migrate, openDatabase, type Database } from '../../src/server/db/index.js';
 import { GLOBAL_TABLES } from '../../src/server/db/schema.js';
 import { migrations } from '../../src/server/db/migrations/index.js';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/databases.js';
@@ -68,6 +71,38 @@ describe.each(BACKENDS)('storage on %s', (backend) => {
     it("keeps SQLite's own page cache at its 2 MB default, not better-sqlite3's 16 MB", async () => {
       const cache = await sql<{ cache_size: number }>`pragma cache_size`.execute(database.db);
       expect(cache.rows[0].cache_size).toBe(-2000);
+    });
+
+    it("the server's commits leave checkpoints to passiveCheckpoint(); a command's commits checkpoint as SQLite does", async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mb-checkpoint-'));
+      const size = (f: string) => fs.statSync(path.join(dir, f)).size;
+      /** Writes about 8 MB (some 2,000 pages) in 8 commits; answers how much the database file grew meanwhile. */
+      const write = async (d: Database) => {
+        await sql`create table if not exists filler (x text)`.execute(d.db);
+        const before = size('mailbeacon.db');
+        for (let i = 0; i < 8; i++) await sql`insert into filler (x) values (${'x'.repeat(1024 * 1024)})`.execute(d.db);
+        return size('mailbeacon.db') - before;
+      };
+      try {
+        const server = await openDatabase({ dataDir: dir, durableCommits: false });
+        try {
+          // Nothing reached the database file: every page is still in the WAL, none of the commits copied it.
+          expect(await write(server)).toBe(0);
+          expect(size('mailbeacon.db-wal')).toBeGreaterThan(8 * 1024 * 1024);
+          server.passiveCheckpoint();
+          expect(size('mailbeacon.db')).toBeGreaterThan(8 * 1024 * 1024);
+        } finally {
+          await server.close();
+        }
+        const command = await openDatabase({ dataDir: dir });
+        try {
+          expect(await write(command)).toBeGreaterThan(4 * 1024 * 1024); // SQLite's checkpoint every 1,000 pages
+        } finally {
+          await command.close();
+        }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
   }
 });

@@ -16,6 +16,9 @@ import { loadTrackingKeys } from '../tracking/keys.js';
 import type { Change } from '../notify/changes.js';
 import type { FromThread, HitCall, ThreadData, ToThread } from './thread.js';
 
+/** How often the thread moves what the server committed from SQLite's WAL into the database file. */
+const CHECKPOINT_EVERY_MS = 1000;
+
 const port = parentPort!;
 const { config, owner, concurrency } = workerData as ThreadData;
 const send = (m: FromThread) => port.postMessage(m);
@@ -44,6 +47,15 @@ async function main() {
     },
   });
   await worker.start();
+
+  // SQLite's checkpoints happen here, off the main thread (db/index.ts, SERVER_AUTOCHECKPOINT_PAGES).
+  const checkpoints = setInterval(() => {
+    try {
+      database.passiveCheckpoint();
+    } catch (err) {
+      logger.warn({ err }, 'checkpoint failed; trying again in a second');
+    }
+  }, CHECKPOINT_EVERY_MS);
 
   // Settings the thread keeps copies of: the tracking domain (copies it relays), and what each hit is
   // classified and notified by (blocked IPs, notification choices, privacy).
@@ -75,6 +87,7 @@ async function main() {
     else if (m.type === 'call') call(m.id, m.call);
     else if (m.type === 'stop') {
       void (async () => {
+        clearInterval(checkpoints);
         await calls;
         await worker.stop();
         await relay.close();

@@ -26,6 +26,12 @@ export interface Database {
    * finishing. PostgreSQL: nothing to do (answers true).
    */
   checkpoint(): Promise<boolean>;
+  /**
+   * SQLite: copies what is committed into the database file as far as no reader holds it back
+   * (`wal_checkpoint(PASSIVE)`), waiting for nobody. The server's background thread calls it every
+   * second, so that no commit on the main thread has to (see openSqlite). PostgreSQL: nothing.
+   */
+  passiveCheckpoint(): void;
   close(): Promise<void>;
 }
 
@@ -37,7 +43,8 @@ export interface OpenOptions {
   onError?: (err: Error) => void;
   /**
    * SQLite only. The server passes false: its commits do not wait for the disk, and it calls
-   * `sync()` (off the event loop) before answering. Short-lived commands keep every commit durable.
+   * `sync()` (off the event loop) before answering; nor do they checkpoint (its background thread
+   * does, see SERVER_AUTOCHECKPOINT_PAGES). Short-lived commands keep every commit durable.
    */
   durableCommits?: boolean;
 }
@@ -48,6 +55,15 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 }
 
 const BUSY_TIMEOUT_MS = 10_000;
+
+/**
+ * The server's connections checkpoint in a commit only once the WAL holds this many pages (64 MB),
+ * which happens only if the background thread's checkpoints (passiveCheckpoint, every second) stopped.
+ * At SQLite's default of 1,000 pages (4 MB), the commit that crossed it copied the WAL into the file
+ * and waited for two fsyncs on the main thread: some 70 ms per 2,000 messages of a mailbox backfill,
+ * and a stall for every request in flight each time (https://www.sqlite.org/wal.html#ckpt).
+ */
+const SERVER_AUTOCHECKPOINT_PAGES = 16_000;
 
 function openSqlite(file: string, durableCommits: boolean): Database {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -65,6 +81,7 @@ function openSqlite(file: string, durableCommits: boolean): Database {
   // and background thread), which filled under pixel load and held 32 MB; SQLite's own default is 2 MB
   // (https://www.sqlite.org/pragma.html#pragma_cache_size; README, Benchmarks: peak RSS).
   conn.pragma('cache_size = -2000');
+  if (!durableCommits) conn.pragma(`wal_autocheckpoint = ${SERVER_AUTOCHECKPOINT_PAGES}`);
   const db = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(conn) }) });
   const wal = durableCommits ? undefined : new WalSync(`${file}-wal`);
   return {
@@ -72,6 +89,9 @@ function openSqlite(file: string, durableCommits: boolean): Database {
     dialect: 'sqlite',
     file,
     sync: () => wal?.sync() ?? Promise.resolve(),
+    passiveCheckpoint: () => {
+      conn.pragma('wal_checkpoint(PASSIVE)');
+    },
     checkpoint: async () => {
       // Another connection (the background thread, another process) may be between two reads: retry briefly.
       // Without waiting inside SQLite, which would stop this thread's event loop.
@@ -167,7 +187,7 @@ async function openPostgres(url: string, max: number, onError?: (err: Error) => 
   // instead, and the pool drops the client on release.
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', sync: () => Promise.resolve(), checkpoint: () => Promise.resolve(true), close: () => db.destroy() };
+  return { db, dialect: 'postgres', sync: () => Promise.resolve(), checkpoint: () => Promise.resolve(true), passiveCheckpoint: () => {}, close: () => db.destroy() };
 }
 
 /** Brings the schema to the newest version; safe to run from several processes at once. */
