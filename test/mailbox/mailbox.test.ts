@@ -2,6 +2,7 @@
 // sent items logged from any client with their attachments, no double logging with the add-in,
 // replies (event, notification, inferred open, logged copy), UIDVALIDITY changes, a server restart,
 // and follow-up reminders with a clock moved forward.
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/server/db/index.js';
 import type { LoggedEmailResult, MailboxView, NotificationItem, Page, TrackedEmailView } from '../../src/shared/api.js';
@@ -71,6 +72,34 @@ describe.each(BACKENDS)('Connected mailbox on %s', (backend) => {
       expect(body.errors[0].in).toBe(field);
     }
     expect((await server.api('/api/v1/mailbox', { token })).status).toBe(404);
+  });
+
+  it('checks one login per user at a time: a second Test and save meanwhile is 409 and opens no connection', async () => {
+    // A host that takes the connection and never answers keeps the first check open.
+    const accepted: net.Socket[] = [];
+    const silent = net.createServer((s) => accepted.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const port = (silent.address() as net.AddressInfo).port;
+      const first = put({ host: '127.0.0.1', port, security: 'tls', username: ANN, password: 'right-password' });
+      await until(async () => accepted.length === 1, 5000, 'the first check connecting');
+      const second = await put({ host: '127.0.0.1', port, security: 'tls', username: ANN, password: 'right-password' });
+      expect(second.status).toBe(409);
+      expect(((await second.json()) as { message: string }).message).toMatch(/being checked already/);
+      // Another user's check is not held up by Ann's.
+      const bob = (await server.addUser(`bob-${backend}@mycorp.test`)).accessToken;
+      const other = server.api('/api/v1/mailbox', { method: 'PUT', token: bob, json: { host: '127.0.0.1', port, security: 'tls', username: 'bob', password: 'pw' } });
+      await until(async () => accepted.length === 2, 5000, "bob's check connecting");
+      for (const s of accepted) s.destroy(); // the server goes away: both checks end
+      expect((await first).status).toBe(422);
+      expect((await other).status).toBe(422);
+      expect(accepted).toHaveLength(2);
+      // Once the check has answered, the next one runs.
+      expect((await put({ host: '127.0.0.1', port: dovecot.port, security: 'starttls', username: ANN, password: 'wrong' })).status).toBe(422);
+      expect((await server.api('/api/v1/mailbox', { token })).status).toBe(404);
+    } finally {
+      silent.close();
+    }
   });
 
   it('connects with STARTTLS; the secret is stored encrypted and never answered', async () => {

@@ -42,8 +42,14 @@ export default async function mailbox(fastify: FastifyInstance, ctx: AppContext)
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const db = ctx.database.db;
   const owner = (p: { accountId: string; userId: string }) => ({ accountId: p.accountId, userId: p.userId });
+  /**
+   * Users whose login check is under way here: one at a time each. Every check is a connection to
+   * their mail server, and a double click or a client retrying opened one per request (30 at once in
+   * a test; Gmail refuses a user's 16th), each held for 15 s by a server that never answers.
+   */
+  const checking = new Set<string>();
 
-  /** Connects (or replaces) the user's mailbox after a successful login; 422 MAILBOX_LOGIN_FAILED otherwise. */
+  /** Connects (or replaces) the user's mailbox after a successful login; 422 MAILBOX_LOGIN_FAILED otherwise, 409 while another check of theirs runs. */
   app.put('/api/v1/mailbox', { schema: { body: MailboxInput } }, async (request) => {
     const b = request.body;
     if (!b.password === !b.accessToken) throw invalid('Send either password (or an app password) or accessToken (OAuth, XOAUTH2), not both and not neither.', b.password ? 'accessToken' : 'password');
@@ -53,6 +59,9 @@ export default async function mailbox(fastify: FastifyInstance, ctx: AppContext)
       if (/[\r\n]/.test(b[field] ?? '')) throw invalid(`${field} contains a line break, which IMAP cannot send; remove it (a pasted value can end in one).`, field);
     }
     const target = { host: b.host, port: b.port, security: b.security, username: b.username, auth: b.accessToken ? ('xoauth2' as const) : ('password' as const), secret: (b.accessToken ?? b.password)! };
+    const user = request.principal.userId;
+    if (checking.has(user)) throw new ApiError(409, 'CONFLICT', 'Your mailbox is being checked already (another Test and save is under way); wait for its answer, then try again if you need to.');
+    checking.add(user);
     let found: Awaited<ReturnType<typeof checkLogin>>;
     try {
       found = await checkLogin(target, { tlsCa: ctx.config.mailbox.tlsCa, allowPrivate: ctx.config.mailbox.allowPrivate });
@@ -60,6 +69,8 @@ export default async function mailbox(fastify: FastifyInstance, ctx: AppContext)
       if (err instanceof ApiError) throw err; // the host itself was refused
       const check = target.auth === 'xoauth2' ? 'username and access token (a new one if it expired)' : 'username and password (or app password)';
       throw new ApiError(422, 'MAILBOX_LOGIN_FAILED', `The mail server did not let us in: ${serverWords(err)}. Check the host, port, security, ${check}.`);
+    } finally {
+      checking.delete(user);
     }
     const sentFolder = b.sentFolder ?? found.sentFolder ?? 'Sent';
     const inboxFolder = b.inboxFolder ?? 'INBOX';
