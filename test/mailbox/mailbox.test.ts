@@ -277,4 +277,23 @@ describe.each(BACKENDS)('Connected mailbox on %s', (backend) => {
     expect((await server.api('/api/v1/mailbox', { token })).status).toBe(404);
     expect(await database.db.selectFrom('mailboxes').selectAll().execute()).toHaveLength(0);
   });
+
+  it('removing a user disconnects their mailbox: its secret is forgotten and their mail is no longer logged', async () => {
+    const leaver = `leaver-${backend}@mycorp.test`;
+    dovecot.addUser(leaver, 'leaver-password');
+    const u = await server.addUser(leaver);
+    const connected = await server.api('/api/v1/mailbox', { method: 'PUT', token: u.accessToken, json: { host: '127.0.0.1', port: dovecot.tlsPort, security: 'tls', username: leaver, password: 'leaver-password' } });
+    expect(connected.status).toBe(200);
+    const before = `<leaver-before-${backend}@mycorp.test>`;
+    await dovecot.append(leaver, 'Sent', rawMessage({ from: leaver, to: ['ivy@acme.test'], subject: 'Before leaving', messageId: before }));
+    await until(async () => (await countLogged({ imid: before })) === 1, 10_000, 'the mail sent before leaving');
+    // Ann is the account's admin.
+    expect((await server.api(`/api/v1/users/${u.id}`, { method: 'DELETE', token })).status).toBe(204);
+    expect(await database.db.selectFrom('mailboxes').selectAll().where('user_id', '=', u.id).execute()).toEqual([]);
+    expect(await database.db.selectFrom('mailbox_folders').selectAll().where('user_id', '=', u.id).execute()).toEqual([]);
+    const after = `<leaver-after-${backend}@mycorp.test>`;
+    await dovecot.append(leaver, 'Sent', rawMessage({ from: leaver, to: ['ivy@acme.test'], subject: 'After leaving', messageId: after }));
+    await new Promise((r) => setTimeout(r, 3000)); // IDLE answers within a second, the poll is 300 ms
+    expect(await countLogged({ imid: after })).toBe(0);
+  });
 });

@@ -60,11 +60,17 @@ export async function getMailbox(db: Kysely<Schema>, owner: Owner): Promise<Mail
 
 /** Forgets the mailbox, its secret and its folders' state; answers whether there was one. */
 export async function deleteMailbox(db: Kysely<Schema>, owner: Owner): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('mailbox_folders').where('user_id', '=', owner.userId).where('account_id', '=', owner.accountId).execute();
-    const r = await trx.deleteFrom('mailboxes').where('user_id', '=', owner.userId).where('account_id', '=', owner.accountId).executeTakeFirst();
-    return Number(r.numDeletedRows) > 0;
-  });
+  return db.transaction().execute((trx) => forgetMailbox(trx, owner));
+}
+
+/**
+ * deleteMailbox within the caller's transaction (removing a user). The process syncing it finds its
+ * lease gone at the next renewal and ends the session.
+ */
+export async function forgetMailbox(trx: Kysely<Schema>, owner: Owner): Promise<boolean> {
+  await trx.deleteFrom('mailbox_folders').where('user_id', '=', owner.userId).where('account_id', '=', owner.accountId).execute();
+  const r = await trx.deleteFrom('mailboxes').where('user_id', '=', owner.userId).where('account_id', '=', owner.accountId).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
 }
 
 /** Claims up to `limit` mailboxes nobody holds (or whose holder's lease ran out) that are due a try. */

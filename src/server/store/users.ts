@@ -5,6 +5,7 @@ import type { Schema } from '../db/schema.js';
 import { newId } from '../secrets.js';
 import { ensureAccount } from './accounts.js';
 import { issueAccessToken } from './access-tokens.js';
+import { forgetMailbox } from './mailboxes.js';
 
 export type Role = 'admin' | 'member';
 
@@ -152,7 +153,7 @@ export async function updateUser(db: Kysely<Schema>, accountId: string, id: stri
   });
 }
 
-/** Removes the user and revokes its access tokens, sessions and links; what the user made stays with the account. */
+/** Removes the user, revokes its access tokens, sessions and links and disconnects its mailbox; what the user made stays with the account. */
 export async function removeUser(db: Kysely<Schema>, email: string): Promise<User> {
   const user = await findUser(db, email);
   if (!user) throw new UserError(`No user has the address ${email.toLowerCase()}; run \`mailbeacon user list\` to see them.`);
@@ -173,6 +174,8 @@ export async function removeUserById(db: Kysely<Schema>, accountId: string, id: 
     await trx.updateTable('access_tokens').set({ revoked_at: now }).where('user_id', '=', user.id).where('revoked_at', 'is', null).execute();
     await trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', user.id).where('revoked_at', 'is', null).execute();
     await trx.updateTable('user_links').set({ used_at: now }).where('user_id', '=', user.id).where('used_at', 'is', null).execute();
+    // Someone who left is no longer logged from their mailbox, and their password for it is not kept.
+    await forgetMailbox(trx, { accountId, userId: user.id });
     return user;
   });
 }

@@ -16,6 +16,7 @@ import { mailbox } from './0011_mailbox.js';
 import { lifecycle } from './0012_lifecycle.js';
 import { app } from './0013_app.js';
 import { sendOwner } from './0014_send_owner.js';
+import { removedUsersMailboxes } from './0015_removed_users_mailboxes.js';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   const t = columnTypes(dialect);
@@ -34,5 +35,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0012_lifecycle': lifecycle(t),
     '0013_app': app(),
     '0014_send_owner': sendOwner(),
+    '0015_removed_users_mailboxes': removedUsersMailboxes(),
   };
 }
