@@ -84,6 +84,9 @@ describe('Settings: users and webhooks (admins)', () => {
 
     await users.getByRole('button', { name: 'Remove Nia Néw 🚀' }).click();
     const dialog = page.getByRole('dialog', { name: 'Remove Nia Néw 🚀?' });
+    await dialog.getByText(/their connected mailbox is disconnected/).waitFor();
+    await shot(page, 'settings', 'users-remove-light');
+    expect(await axeIssues(browser, page)).toEqual([]);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     expect((await asAdmin<{ results: AccountUser[] }>('/api/v1/users')).results.some((u) => u.email === 'nia@acme.test')).toBe(true);
     await users.getByRole('button', { name: 'Remove Nia Néw 🚀' }).click();

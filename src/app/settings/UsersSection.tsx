@@ -45,7 +45,7 @@ export function UsersSection() {
   const remove = (u: AccountUser) =>
     setQuestion({
       title: `Remove ${label(u)}?`,
-      body: 'They are signed out everywhere at once and their access tokens stop working. Their tracked email stays.',
+      body: 'They are signed out everywhere at once, their access tokens stop working and their connected mailbox is disconnected. Their tracked and logged email stays.',
       confirm: 'Remove user',
       run: () =>
         act(`Could not remove ${label(u)}`, async () => {
