@@ -119,8 +119,9 @@ async function parseStreamed(source: Readable | Buffer, dir: string, fallbackId:
   });
   if (Buffer.isBuffer(source)) parser.end(source);
   else source.pipe(parser);
-  const [headers] = (await headersReady) as [Map<string, unknown>];
-  await done;
+  // Awaited together: a parser that fails before its headers (mailsplit refuses a header block over
+  // its limit) rejects both, and the one not awaited would end the process as an unhandled rejection.
+  const [[headers]] = (await Promise.all([headersReady, done])) as [[Map<string, unknown>], void];
   // release() holds the parser's 'end' back until an attachment is written, except for a message that
   // is one attachment (no part follows it): that one is awaited here.
   await Promise.all(writes);
