@@ -166,6 +166,14 @@ export class SyncSession {
     return this.lost;
   }
 
+  /** Moves the folder's last UID; the mailbox replaced meanwhile (new settings) ends the session instead. */
+  private async keepPlace(role: FolderRole, uidValidity: string, lastUid: number): Promise<void> {
+    if (await setFolderState(this.deps.database.db, this.who, role, uidValidity, lastUid, this.generation)) return;
+    this.lost = true;
+    this.stop();
+    throw new Error('the mailbox settings changed; the new ones are synced afresh');
+  }
+
   private status(s: Parameters<typeof setMailboxStatus>[4]) {
     return setMailboxStatus(this.deps.database.db, this.row.user_id, this.deps.owner, this.generation, s);
   }
@@ -277,7 +285,7 @@ export class SyncSession {
         const since = new Date(Date.now() - this.deps.timing.backfill);
         const found = mb.exists ? await client.search({ since }, { uid: true }) : [];
         uids = (found || []).sort((a, b) => a - b);
-        if (!uids.length) await setFolderState(db, this.who, role, uidValidity, Math.max(0, Number(mb.uidNext ?? 1) - 1));
+        if (!uids.length) await this.keepPlace(role, uidValidity, Math.max(0, Number(mb.uidNext ?? 1) - 1));
       } else {
         if (mb.uidNext !== undefined && Number(mb.uidNext) <= state.lastUid + 1) return;
         const found = mb.exists ? await client.search({ uid: `${state.lastUid + 1}:*` }, { uid: true }) : [];
@@ -291,7 +299,7 @@ export class SyncSession {
       for (let i = 0; i < uids.length && !this.stopped; i += CHUNK) {
         const chunk = uids.slice(i, i + CHUNK);
         await this.noticeReplies(client, chunk, uidValidity, author);
-        await setFolderState(db, this.who, role, uidValidity, chunk[chunk.length - 1]);
+        await this.keepPlace(role, uidValidity, chunk[chunk.length - 1]);
         this.progressed();
       }
     } finally {
@@ -319,7 +327,7 @@ export class SyncSession {
         pending.catch(() => undefined); // awaited next round; a failure then is this session's end
       }
       await this.logBatch(sources, uidValidity, author);
-      await setFolderState(this.deps.database.db, this.who, 'sent', uidValidity, batch.last);
+      await this.keepPlace('sent', uidValidity, batch.last);
       this.progressed();
     }
   }

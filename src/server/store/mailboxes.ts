@@ -117,10 +117,17 @@ export async function getFolderState(db: Kysely<Schema>, userId: string, role: F
   return r && { uidvalidity: r.uidvalidity, lastUid: Number(r.last_uid) };
 }
 
-export async function setFolderState(db: Kysely<Schema>, owner: Owner, role: FolderRole, uidvalidity: string, lastUid: number): Promise<void> {
-  await db
-    .insertInto('mailbox_folders')
-    .values({ user_id: owner.userId, account_id: owner.accountId, role, uidvalidity, last_uid: lastUid })
-    .onConflict((oc) => oc.columns(['user_id', 'role']).doUpdateSet({ uidvalidity, last_uid: lastUid }))
-    .execute();
+export async function setFolderState(db: Kysely<Schema>, owner: Owner, role: FolderRole, uidvalidity: string, lastUid: number, generation: number): Promise<boolean> {
+  // Only for the mailbox as the session found it: a session still running after the user saved other
+  // settings (saveMailbox cleared the folders' state) must not write its old mailbox's place there.
+  return db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('mailboxes').select('generation').where('user_id', '=', owner.userId).where('account_id', '=', owner.accountId).executeTakeFirst();
+    if (!row || Number(row.generation) !== generation) return false;
+    await trx
+      .insertInto('mailbox_folders')
+      .values({ user_id: owner.userId, account_id: owner.accountId, role, uidvalidity, last_uid: lastUid })
+      .onConflict((oc) => oc.columns(['user_id', 'role']).doUpdateSet({ uidvalidity, last_uid: lastUid }))
+      .execute();
+    return true;
+  });
 }
