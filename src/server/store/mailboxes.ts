@@ -45,8 +45,9 @@ export async function saveMailbox(db: Kysely<Schema>, owner: Owner, m: MailboxSe
       lease_until: null,
     };
     if (old) {
-      if (old.host !== m.host || old.username !== m.username) await trx.deleteFrom('mailbox_folders').where('user_id', '=', owner.userId).execute();
+      // The row first (see forgetMailbox), then the folders' state.
       await trx.updateTable('mailboxes').set({ ...values, generation: Number(old.generation) + 1 }).where('user_id', '=', owner.userId).execute();
+      if (old.host !== m.host || old.username !== m.username) await trx.deleteFrom('mailbox_folders').where('user_id', '=', owner.userId).execute();
     } else {
       await trx.deleteFrom('mailbox_folders').where('user_id', '=', owner.userId).execute();
       await trx.insertInto('mailboxes').values({ ...values, user_id: owner.userId, account_id: owner.accountId, connected_at: now, last_sync_at: null }).execute();
@@ -68,8 +69,9 @@ export async function deleteMailbox(db: Kysely<Schema>, owner: Owner): Promise<b
  * lease gone at the next renewal and ends the session.
  */
 export async function forgetMailbox(trx: Kysely<Schema>, owner: Owner): Promise<boolean> {
-  await trx.deleteFrom('mailbox_folders').where('user_id', '=', owner.userId).where('account_id', '=', owner.accountId).execute();
+  // The mailbox row first: it waits for a session recording its place (setFolderState), whose folder row is then deleted too.
   const r = await trx.deleteFrom('mailboxes').where('user_id', '=', owner.userId).where('account_id', '=', owner.accountId).executeTakeFirst();
+  await trx.deleteFrom('mailbox_folders').where('user_id', '=', owner.userId).where('account_id', '=', owner.accountId).execute();
   return Number(r.numDeletedRows) > 0;
 }
 
@@ -121,8 +123,16 @@ export async function setFolderState(db: Kysely<Schema>, owner: Owner, role: Fol
   // Only for the mailbox as the session found it: a session still running after the user saved other
   // settings (saveMailbox cleared the folders' state) must not write its old mailbox's place there.
   return db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('mailboxes').select('generation').where('user_id', '=', owner.userId).where('account_id', '=', owner.accountId).executeTakeFirst();
-    if (!row || Number(row.generation) !== generation) return false;
+    // A no-op write both checks the generation and locks the row (PostgreSQL), so a removal or new
+    // settings (which write the row before clearing the folders) wait for this one or find it done.
+    const held = await trx
+      .updateTable('mailboxes')
+      .set((eb) => ({ generation: eb.ref('generation') }))
+      .where('user_id', '=', owner.userId)
+      .where('account_id', '=', owner.accountId)
+      .where('generation', '=', generation)
+      .executeTakeFirst();
+    if (!Number(held.numUpdatedRows)) return false;
     await trx
       .insertInto('mailbox_folders')
       .values({ user_id: owner.userId, account_id: owner.accountId, role, uidvalidity, last_uid: lastUid })
